@@ -1,0 +1,210 @@
+# sipbox: one static binary, musl, Kconfig, cross-compiled per board.
+#
+#   make [BOARD=name]          build build/<board>/sipbox (default x86_64)
+#   make run                   build and start sipbox on ./sipbox-data
+#   make test                  every test stage (tests/run.sh), ends "N passed, N failed"
+#   make size                  stripped size of sipbox per board
+#   make menuconfig | defconfig | olddefconfig | allnoconfig | allyesconfig
+#   make <board>_defconfig     reset build/<board>/.config from board/<board>/defconfig
+#
+# O is the output folder and $(O)/.config its configuration; it is created
+# from board/$(BOARD)/defconfig when missing. TOOLCHAIN=host builds with the
+# machine's gcc and glibc instead (sanitizer builds, SANITIZE=1).
+
+BOARD ?= x86_64
+O ?= build/$(BOARD)
+TOOLCHAIN ?= musl
+SANITIZE ?= 0
+BOARDS := x86_64 aarch64 armv7 mipsel_24kc mips_24kc
+PY := /usr/bin/python3
+KCONFIG_CONFIG := $(O)/.config
+export KCONFIG_CONFIG BOARD
+
+VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1)
+# Pinned in board/deps.sh; shown by --version (BearSSL has no version API).
+LMDB_PKG := 0.9.24-1
+BEARSSL_PKG := 0.6+dfsg.1-3
+CIVETWEB_PKG := 1.15+dfsg-4
+
+DEPS := build/deps
+TC := build/toolchain/$(BOARD)
+
+ifeq ($(TOOLCHAIN),host)
+CC := gcc
+AR := ar
+STRIP := strip
+LDSTATIC :=
+TC_STAMP :=
+else
+CC := $(TC)/cc
+AR := $(TC)/ar
+STRIP := $(TC)/strip
+LDSTATIC := -static
+TC_STAMP := $(TC)/.ok
+endif
+
+ifeq ($(SANITIZE),1)
+OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+else
+OPT := -Os -ffunction-sections -fdata-sections
+endif
+
+WARN := -Wall -Wextra -Wundef -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Werror
+BASE_CFLAGS := $(OPT) -pipe -pthread -D_GNU_SOURCE
+DEP_INC := -I$(DEPS)/lmdb/libraries/liblmdb -I$(DEPS)/bearssl/inc -I$(DEPS)/civetweb/include
+CFLAGS_APP := -std=c11 $(BASE_CFLAGS) $(WARN) -I. -I$(O)/include $(DEP_INC) \
+	-DSIPBOX_VERSION='"$(VERSION)"' -DSIPBOX_BEARSSL_PKG='"$(BEARSSL_PKG)"' \
+	-DSIPBOX_LMDB_PKG='"$(LMDB_PKG)"' -DSIPBOX_CIVETWEB_PKG='"$(CIVETWEB_PKG)"'
+LDFLAGS_APP := $(LDSTATIC) $(OPT) -pthread -Wl,--gc-sections
+
+-include $(KCONFIG_CONFIG)
+
+# Modules. A disabled feature drops whole files (STYLE.md rule 6).
+core-y := core/loop.c core/timer.c core/str.c core/buf.c core/arena.c \
+	core/log.c core/rec.c core/store.c core/cmdq.c core/sig.c core/rand.c \
+	core/addr.c core/settings.c core/server.c
+webui-$(CONFIG_WEBUI) := webui/http.c
+APP_SRCS := $(core-y) $(webui-y)
+MAIN_SRC := core/main.c
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+TOOL_SRCS := tests/store_crash.c
+
+APP_OBJS := $(APP_SRCS:%.c=$(O)/obj/%.o)
+MAIN_OBJ := $(MAIN_SRC:%.c=$(O)/obj/%.o)
+UNIT_OBJS := $(UNIT_SRCS:%.c=$(O)/obj/%.o)
+TOOL_OBJS := $(TOOL_SRCS:%.c=$(O)/obj/%.o)
+
+LIBS := $(O)/lib/liblmdb.a $(O)/lib/libbearssl.a
+ifeq ($(CONFIG_WEBUI),y)
+LIBS += $(O)/lib/libcivetweb.a
+endif
+
+AUTOCONF := $(O)/include/autoconf.h
+
+.PHONY: all run test size bench menuconfig defconfig olddefconfig allnoconfig \
+	allyesconfig savedefconfig host deps toolchain clean distclean unit \
+	$(BOARDS:%=%_defconfig)
+.DEFAULT_GOAL := all
+
+all: $(O)/sipbox $(O)/sipbox-unit $(O)/store-crash
+
+# --- set-up: host packages, toolchain, dependency sources ----------------
+host:
+	@board/setup-host.sh
+
+$(TC)/.ok: | host
+	@board/toolchain.sh $(BOARD) $(TC)
+
+$(DEPS)/.ok: | host
+	@board/deps.sh $(DEPS)
+
+toolchain: $(TC_STAMP)
+deps: $(DEPS)/.ok
+
+# --- configuration --------------------------------------------------------
+$(KCONFIG_CONFIG): | host
+	@mkdir -p $(O)
+	@$(PY) board/kconfig.py defconfig board/$(BOARD)/defconfig
+	@echo "  CONFIG  $@ (from board/$(BOARD)/defconfig)"
+
+$(AUTOCONF): $(KCONFIG_CONFIG) Kconfig board/kconfig.py
+	@$(PY) board/kconfig.py olddefconfig
+	@$(PY) board/kconfig.py header $@
+
+menuconfig: $(KCONFIG_CONFIG)
+	$(PY) -m menuconfig Kconfig
+defconfig: | host
+	@mkdir -p $(O)
+	$(PY) board/kconfig.py defconfig board/$(BOARD)/defconfig
+olddefconfig allnoconfig allyesconfig: | host
+	@mkdir -p $(O)
+	$(PY) board/kconfig.py $@
+savedefconfig: $(KCONFIG_CONFIG)
+	$(PY) board/kconfig.py savedefconfig $(O)/defconfig
+$(BOARDS:%=%_defconfig): | host
+	@mkdir -p build/$(@:_defconfig=)
+	BOARD=$(@:_defconfig=) KCONFIG_CONFIG=build/$(@:_defconfig=)/.config \
+		$(PY) board/kconfig.py defconfig board/$(@:_defconfig=)/defconfig
+
+# --- the three libraries, from Debian's sources, with our compiler --------
+LMDB_SRCS := $(DEPS)/lmdb/libraries/liblmdb/mdb.c $(DEPS)/lmdb/libraries/liblmdb/midl.c
+BEARSSL_SRCS = $(wildcard $(DEPS)/bearssl/src/*.c $(DEPS)/bearssl/src/*/*.c)
+CIVETWEB_DEFS := -DNO_SSL -DNO_CGI -DNO_FILES -DNO_CACHING -DNDEBUG \
+	-DUSE_STACK_SIZE=$$(( $(CONFIG_WEBUI_STACK_KB) * 1024 )) -Wno-cpp
+ifeq ($(CONFIG_WEBSOCKET),y)
+CIVETWEB_DEFS += -DUSE_WEBSOCKET
+endif
+
+# Robust mutexes probe get_robust_list, which qemu-user lacks; one writer
+# process at a time makes them unnecessary (board/README: toolchain notes).
+$(O)/lib/liblmdb.a: $(DEPS)/.ok $(TC_STAMP)
+	@mkdir -p $(O)/obj/lmdb $(O)/lib
+	@echo "  LMDB    $@"
+	@for f in $(LMDB_SRCS); do \
+		$(CC) $(BASE_CFLAGS) -DMDB_USE_ROBUST=0 -w -c $$f -o $(O)/obj/lmdb/$$(basename $$f .c).o || exit 1; done
+	@rm -f $@ && $(AR) rcs $@ $(O)/obj/lmdb/*.o
+
+$(O)/lib/libbearssl.a: $(DEPS)/.ok $(TC_STAMP)
+	@mkdir -p $(O)/obj/bearssl $(O)/lib
+	@echo "  BEARSSL $@"
+	@$(MAKE) --no-print-directory -f board/lib.mk O=$(O) CC='$(CC)' \
+		CFLAGS='$(BASE_CFLAGS) -w -I$(DEPS)/bearssl/inc -I$(DEPS)/bearssl/src' \
+		OUT=$(O)/obj/bearssl SRCS='$(BEARSSL_SRCS)' objs
+	@rm -f $@ && find $(O)/obj/bearssl -name '*.o' | sort | xargs $(AR) rcs $@
+
+$(O)/lib/libcivetweb.a: $(DEPS)/.ok $(TC_STAMP) $(KCONFIG_CONFIG)
+	@mkdir -p $(O)/obj/civetweb $(O)/lib
+	@echo "  CIVETWEB $@"
+	@$(CC) $(BASE_CFLAGS) $(CIVETWEB_DEFS) -I$(DEPS)/civetweb/include \
+		-c $(DEPS)/civetweb/src/civetweb.c -o $(O)/obj/civetweb/civetweb.o
+	@rm -f $@ && $(AR) rcs $@ $(O)/obj/civetweb/civetweb.o
+
+# --- sipbox ----------------------------------------------------------------
+$(O)/obj/%.o: %.c $(AUTOCONF) $(DEPS)/.ok $(TC_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS_APP) -MMD -MP -c $< -o $@
+
+$(O)/sipbox: $(APP_OBJS) $(MAIN_OBJ) $(LIBS)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS_APP) -Wl,-Map=$@.map -o $@.unstripped $(APP_OBJS) $(MAIN_OBJ) $(LIBS)
+ifeq ($(SANITIZE),1)
+	@cp $@.unstripped $@
+else
+	@$(STRIP) -s -R .comment -o $@ $@.unstripped
+endif
+
+$(O)/sipbox-unit: $(APP_OBJS) $(UNIT_OBJS) $(LIBS)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS_APP) -o $@ $(APP_OBJS) $(UNIT_OBJS) $(LIBS)
+
+$(O)/store-crash: $(APP_OBJS) $(TOOL_OBJS) $(LIBS)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS_APP) -o $@ $(APP_OBJS) $(TOOL_OBJS) $(LIBS)
+
+-include $(APP_OBJS:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_OBJS:.o=.d) $(TOOL_OBJS:.o=.d)
+
+# --- commands of the README -------------------------------------------------
+DATA ?= sipbox-data
+run: $(O)/sipbox
+	$(O)/sipbox --data $(DATA) --log-level info
+
+test: host
+	@tests/run.sh
+
+unit: $(O)/sipbox-unit
+	$(O)/sipbox-unit
+
+size:
+	@for b in $(BOARDS); do $(MAKE) --no-print-directory BOARD=$$b build/$$b/sipbox >/dev/null || exit 1; done
+	@printf '%-14s %10s\n' board 'stripped bytes'
+	@for b in $(BOARDS); do printf '%-14s %10s\n' $$b $$(stat -c %s build/$$b/sipbox); done
+
+bench:
+	@echo "make bench: no protocol to measure yet (the SIP stack brings the first bench)"; exit 1
+
+clean:
+	rm -rf $(O)/obj $(O)/sipbox $(O)/sipbox-unit $(O)/store-crash $(O)/include
+
+distclean:
+	rm -rf build

@@ -1,0 +1,185 @@
+#include "core/server.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "autoconf.h"
+#include "core/cmdq.h"
+#include "core/log.h"
+#include "core/loop.h"
+#include "core/rand.h"
+#include "core/settings.h"
+#include "core/sig.h"
+#include "core/store.h"
+#include "webui/http.h"
+
+/* How long a web thread waits for the loop before answering 503. */
+#define SERVER_CMD_TIMEOUT_MS 5000
+
+static struct store *srv_store;
+static uint64_t srv_started_ms;
+static char srv_domain[254];
+
+static void on_stop(int signo)
+{
+	(void)signo;
+	loop_stop();
+}
+
+static void load_settings(void)
+{
+	if (settings_get(store_loop_txn(srv_store), SETTINGS_DOMAIN, srv_domain, sizeof(srv_domain)) < 0) {
+		srv_domain[0] = '\0';
+	}
+}
+
+static void on_reload(void)
+{
+	load_settings();
+	log_info("settings reloaded: domain %s", srv_domain[0] ? srv_domain : "(not set)");
+}
+
+static void on_iteration_end(void)
+{
+	store_flush(srv_store);
+}
+
+static void on_tick(uint64_t now_ms)
+{
+	(void)now_ms;
+	store_tick(srv_store);
+}
+
+static void snapshot_run(struct cmdq_cmd *cmd)
+{
+	struct server_status *s = cmd->arg;
+
+	s->uptime_s = (loop_now() - srv_started_ms) / 1000;
+	s->schema = store_schema(srv_store);
+	s->users = store_count(store_loop_txn(srv_store), STORE_DB_USERS);
+	memcpy(s->domain, srv_domain, sizeof(s->domain));
+	loop_fd_stats(&s->pools[0]);
+	timer_stats(&s->pools[1]);
+	cmdq_done(cmd, 0);
+}
+
+int server_snapshot(struct server_status *out)
+{
+	struct cmdq_cmd cmd = { .run = snapshot_run, .arg = out };
+
+	return cmdq_call(&cmd, SERVER_CMD_TIMEOUT_MS);
+}
+
+/* The domain given on the command line is stored (durably) before the
+ * server says it is ready; without one, the stored domain stays and a new
+ * store gets the host name. */
+static int apply_domain(const char *domain)
+{
+	char host[254];
+	struct str d;
+	int rc;
+
+	if (domain) {
+		d = str_cstr(domain);
+	} else {
+		load_settings();
+		if (srv_domain[0]) {
+			return 0;
+		}
+		if (gethostname(host, sizeof(host)) < 0 || !settings_domain_valid(str_cstr(host))) {
+			snprintf(host, sizeof(host), "sipbox.local");
+		}
+		d = str_cstr(host);
+	}
+	if (!settings_domain_valid(d)) {
+		fprintf(stderr, "sipbox: --domain %s: not a valid host name\n", domain);
+		return -EINVAL;
+	}
+	rc = settings_put(srv_store, SETTINGS_DOMAIN, d);
+	if (rc == 0) {
+		rc = store_flush(srv_store);
+	}
+	if (rc < 0) {
+		fprintf(stderr, "sipbox: cannot store the domain: %s\n", store_strerror(rc));
+		return rc;
+	}
+	load_settings();
+	return 0;
+}
+
+int server_run(const struct server_opts *o)
+{
+	char why[256];
+	char where[ADDR_STR_MAX];
+	int err = 0;
+	int status = 1;
+	int rc;
+
+	if (rand_init() < 0) {
+		fprintf(stderr, "sipbox: no entropy from the kernel (getrandom)\n");
+		return 1;
+	}
+	srv_store = store_open(o->data_dir, CONFIG_STORE_MAP_SIZE_MB, NULL, &err, why, sizeof(why));
+	if (!srv_store) {
+		fprintf(stderr, "sipbox: %s\n", why);
+		return 2;
+	}
+	if (loop_init(CONFIG_MAX_FDS, CONFIG_MAX_TIMERS) < 0) {
+		fprintf(stderr, "sipbox: out of memory for the loop tables\n");
+		goto out_store;
+	}
+	srv_started_ms = loop_now();
+	if (apply_domain(o->domain) < 0) {
+		status = 2;
+		goto out_loop;
+	}
+	rc = sig_init(on_stop, on_reload);
+	if (rc == 0) {
+		rc = cmdq_init(CONFIG_CMDQ_MAX);
+	}
+	if (rc == 0) {
+		rc = loop_tick_add(on_tick);
+	}
+	if (rc < 0) {
+		fprintf(stderr, "sipbox: cannot set up the loop: %s\n", strerror(-rc));
+		goto out_cmdq;
+	}
+	loop_set_iteration_end(on_iteration_end);
+
+	if (o->have_http) {
+		rc = webui_start(&o->http, srv_store, where, sizeof(where));
+		if (rc < 0) {
+			fprintf(stderr, "sipbox: --http %s: cannot listen\n",
+				addr_format(&o->http, where, sizeof(where)));
+			status = 2;
+			goto out_cmdq;
+		}
+		log_info("http: listening on %s", where);
+	}
+	log_info("sipbox %s ready: data %s, domain %s, store schema %u", SIPBOX_VERSION, o->data_dir,
+		srv_domain, store_schema(srv_store));
+
+	rc = loop_run();
+	if (rc < 0) {
+		log_error("poll failed: %s", strerror(-rc));
+	}
+	status = rc < 0 ? 1 : 0;
+	cmdq_shutdown();
+	if (o->have_http) {
+		webui_stop();
+	}
+out_cmdq:
+	cmdq_fini();
+	sig_fini();
+out_loop:
+	loop_fini();
+out_store:
+	store_close(srv_store);
+	srv_store = NULL;
+	if (status == 0) {
+		log_info("stopped cleanly");
+	}
+	return status;
+}
