@@ -51,7 +51,7 @@ endif
 
 WARN := -Wall -Wextra -Wundef -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Werror
 BASE_CFLAGS := $(OPT) -pipe -pthread -D_GNU_SOURCE
-DEP_INC := -I$(DEPS)/lmdb/libraries/liblmdb -I$(DEPS)/bearssl/inc -I$(DEPS)/civetweb/include
+DEP_INC := -isystem $(DEPS)/lmdb/libraries/liblmdb -isystem $(DEPS)/bearssl/inc -isystem $(DEPS)/civetweb/include
 CFLAGS_APP := -std=c11 $(BASE_CFLAGS) $(WARN) -I. -I$(O)/include $(DEP_INC) \
 	-DSIPBOX_VERSION='"$(VERSION)"' -DSIPBOX_BEARSSL_PKG='"$(BEARSSL_PKG)"' \
 	-DSIPBOX_LMDB_PKG='"$(LMDB_PKG)"' -DSIPBOX_CIVETWEB_PKG='"$(CIVETWEB_PKG)"'

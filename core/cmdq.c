@@ -20,6 +20,7 @@ static unsigned q_len;
 static unsigned q_max;
 static bool q_open;
 static int q_efd = -1;
+static bool q_cond_ready;
 static struct loop_fd q_watch;
 
 static void unlink_cmd(struct cmdq_cmd *cmd)
@@ -72,6 +73,7 @@ int cmdq_init(unsigned max)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&q_cond, &ca);
 	pthread_condattr_destroy(&ca);
+	q_cond_ready = true;
 	q_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (q_efd < 0) {
 		return -errno;
@@ -89,6 +91,9 @@ int cmdq_init(unsigned max)
 
 void cmdq_shutdown(void)
 {
+	if (!q_cond_ready) {
+		return;
+	}
 	pthread_mutex_lock(&q_mutex);
 	q_open = false;
 	for (struct cmdq_cmd *c = q_head; c; c = c->next) {
@@ -110,7 +115,10 @@ void cmdq_fini(void)
 		close(q_efd);
 		q_efd = -1;
 	}
-	pthread_cond_destroy(&q_cond);
+	if (q_cond_ready) {
+		pthread_cond_destroy(&q_cond);
+		q_cond_ready = false;
+	}
 }
 
 int cmdq_call(struct cmdq_cmd *cmd, int timeout_ms)

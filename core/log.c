@@ -19,7 +19,7 @@ struct log_line {
 static pthread_mutex_t log_mutex = PTHREAD_MUTEX_INITIALIZER;
 /* Read without the mutex by every log call, so atomic. */
 static atomic_int log_level_cur = LOG_LEVEL_INFO;
-static bool log_to_syslog;
+static enum log_sink log_sink_cur = LOG_SINK_STDERR;
 static uint64_t log_seq;
 #if CONFIG_LOG_RING_LINES > 0
 static struct log_line log_ring[CONFIG_LOG_RING_LINES];
@@ -39,11 +39,11 @@ static const int log_syslog_prio[] = {
 	[LOG_LEVEL_DEBUG] = LOG_DEBUG,
 };
 
-void log_init(enum log_level level, bool to_syslog)
+void log_init(enum log_level level, enum log_sink sink)
 {
 	atomic_store(&log_level_cur, (int)level);
-	log_to_syslog = to_syslog;
-	if (to_syslog) {
+	log_sink_cur = sink;
+	if (sink == LOG_SINK_SYSLOG) {
 		openlog("sipbox", LOG_PID, LOG_DAEMON);
 	}
 }
@@ -93,9 +93,9 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	l->level = level;
 	memcpy(l->text, text, sizeof(text));
 #endif
-	if (log_to_syslog) {
+	if (log_sink_cur == LOG_SINK_SYSLOG) {
 		syslog(log_syslog_prio[level], "%s", text);
-	} else {
+	} else if (log_sink_cur == LOG_SINK_STDERR) {
 		struct tm tm;
 		time_t t = ts.tv_sec;
 		gmtime_r(&t, &tm);
@@ -134,7 +134,9 @@ uint64_t log_ring_foreach(uint64_t after_seq,
 	newest = log_seq;
 #if CONFIG_LOG_RING_LINES > 0
 	uint64_t first = newest > CONFIG_LOG_RING_LINES ? newest - CONFIG_LOG_RING_LINES + 1 : 1;
-	if (first <= after_seq) {
+	if (after_seq >= newest) {
+		first = newest + 1;
+	} else if (first <= after_seq) {
 		first = after_seq + 1;
 	}
 	for (uint64_t s = first; s <= newest; s++) {

@@ -18,9 +18,14 @@ enum log_level {
 
 #define LOG_LINE_MAX 160
 
-/* Before any thread starts. to_syslog sends lines to syslog(3) instead of
- * stderr; the ring is filled either way. */
-void log_init(enum log_level level, bool to_syslog);
+enum log_sink {
+	LOG_SINK_STDERR,
+	LOG_SINK_SYSLOG,
+	LOG_SINK_RING, /* the ring only (unit tests) */
+};
+
+/* Before any thread starts. The ring is filled whatever the sink. */
+void log_init(enum log_level level, enum log_sink sink);
 void log_set_level(enum log_level level);
 /* "error", "warn", "info", "debug" or 0..3; -1 when unknown. */
 int log_level_parse(const char *s);

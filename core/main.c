@@ -186,6 +186,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sipbox: cannot block signals\n");
 		return 1;
 	}
-	log_init((enum log_level)level, to_syslog);
+	log_init((enum log_level)level, to_syslog ? LOG_SINK_SYSLOG : LOG_SINK_STDERR);
 	return server_run(&o);
 }

@@ -109,31 +109,20 @@ static int apply_domain(const char *domain)
 	return 0;
 }
 
-int server_run(const struct server_opts *o)
+/* Everything between the open store and the loop; returns 0 or the exit
+ * status. What it set up is torn down by stop_all() whatever failed. */
+static int start(const struct server_opts *o)
 {
-	char why[256];
 	char where[ADDR_STR_MAX];
-	int err = 0;
-	int status = 1;
 	int rc;
 
-	if (rand_init() < 0) {
-		fprintf(stderr, "sipbox: no entropy from the kernel (getrandom)\n");
-		return 1;
-	}
-	srv_store = store_open(o->data_dir, CONFIG_STORE_MAP_SIZE_MB, NULL, &err, why, sizeof(why));
-	if (!srv_store) {
-		fprintf(stderr, "sipbox: %s\n", why);
-		return 2;
-	}
 	if (loop_init(CONFIG_MAX_FDS, CONFIG_MAX_TIMERS) < 0) {
 		fprintf(stderr, "sipbox: out of memory for the loop tables\n");
-		goto out_store;
+		return 1;
 	}
 	srv_started_ms = loop_now();
 	if (apply_domain(o->domain) < 0) {
-		status = 2;
-		goto out_loop;
+		return 2;
 	}
 	rc = sig_init(on_stop, on_reload);
 	if (rc == 0) {
@@ -144,40 +133,57 @@ int server_run(const struct server_opts *o)
 	}
 	if (rc < 0) {
 		fprintf(stderr, "sipbox: cannot set up the loop: %s\n", strerror(-rc));
-		goto out_cmdq;
+		return 1;
 	}
 	loop_set_iteration_end(on_iteration_end);
-
 	if (o->have_http) {
-		rc = webui_start(&o->http, srv_store, where, sizeof(where));
-		if (rc < 0) {
-			fprintf(stderr, "sipbox: --http %s: cannot listen\n",
+		if (webui_start(&o->http, srv_store, where, sizeof(where)) < 0) {
+			fprintf(stderr, "sipbox: --http %s: cannot listen there\n",
 				addr_format(&o->http, where, sizeof(where)));
-			status = 2;
-			goto out_cmdq;
+			return 2;
 		}
 		log_info("http: listening on %s", where);
 	}
-	log_info("sipbox %s ready: data %s, domain %s, store schema %u", SIPBOX_VERSION, o->data_dir,
-		srv_domain, store_schema(srv_store));
+	return 0;
+}
 
-	rc = loop_run();
-	if (rc < 0) {
-		log_error("poll failed: %s", strerror(-rc));
-	}
-	status = rc < 0 ? 1 : 0;
+static void stop_all(void)
+{
 	cmdq_shutdown();
-	if (o->have_http) {
-		webui_stop();
-	}
-out_cmdq:
+	webui_stop();
 	cmdq_fini();
 	sig_fini();
-out_loop:
 	loop_fini();
-out_store:
 	store_close(srv_store);
 	srv_store = NULL;
+}
+
+int server_run(const struct server_opts *o)
+{
+	char why[256];
+	int err = 0;
+	int status;
+
+	if (rand_init() < 0) {
+		fprintf(stderr, "sipbox: no entropy from the kernel (getrandom)\n");
+		return 1;
+	}
+	srv_store = store_open(o->data_dir, CONFIG_STORE_MAP_SIZE_MB, NULL, &err, why, sizeof(why));
+	if (!srv_store) {
+		fprintf(stderr, "sipbox: %s\n", why);
+		return 2;
+	}
+	status = start(o);
+	if (status == 0) {
+		log_info("sipbox %s ready: data %s, domain %s, store schema %u", SIPBOX_VERSION,
+			o->data_dir, srv_domain, store_schema(srv_store));
+		int rc = loop_run();
+		if (rc < 0) {
+			log_error("poll failed: %s", strerror(-rc));
+			status = 1;
+		}
+	}
+	stop_all();
 	if (status == 0) {
 		log_info("stopped cleanly");
 	}

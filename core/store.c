@@ -63,7 +63,7 @@ static int lmdb_err(int rc)
 
 const char *store_strerror(int err)
 {
-	if (err <= MDB_KEYEXIST && err >= MDB_LAST_ERRCODE) {
+	if (err >= MDB_KEYEXIST && err <= MDB_LAST_ERRCODE) {
 		return mdb_strerror(err);
 	}
 	return strerror(err < 0 ? -err : err);

@@ -12,7 +12,7 @@ expect() { # expect NAME STATUS REGEX ARGS...: exit status and one-line stderr
 	local name=$1 want=$2 re=$3; shift 3
 	local out rc
 	out=$("${run[@]}" "$@" 2>&1 >/dev/null); rc=$?
-	if [ "$rc" = "$want" ] && grep -qE "$re" <<<"$out" && [ "$(wc -l <<<"$out")" -le 1 ]; then
+	if [ "$rc" = "$want" ] && grep -qE -- "$re" <<<"$out" && [ "$(wc -l <<<"$out")" -le 1 ]; then
 		ok "$name"
 	else
 		fail "$name (exit $rc, stderr: $out)"

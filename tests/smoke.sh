@@ -18,7 +18,7 @@ start() { # start LOG ARGS...
 	pid=$!
 }
 
-stop() { # stop SIGNAL: waits up to 20 s; prints the exit status
+stop() { # stop SIGNAL: waits up to 20 s, sets $status to the exit status
 	local i
 	kill -"$1" "$pid"
 	for i in $(seq 1 200); do
@@ -26,9 +26,11 @@ stop() { # stop SIGNAL: waits up to 20 s; prints the exit status
 		sleep 0.1
 	done
 	if kill -0 "$pid" 2>/dev/null; then
-		kill -KILL "$pid"; wait "$pid" 2>/dev/null; pid=; echo timeout; return
+		kill -KILL "$pid"; wait "$pid" 2>/dev/null; status=timeout
+	else
+		wait "$pid"; status=$?
 	fi
-	wait "$pid"; echo $?; pid=
+	pid=
 }
 
 start "$tmp/log1" --domain office.example
@@ -42,11 +44,13 @@ check "status shows pool use through the loop" grep -q '"name":"fds","used":[1-9
 resp=$(http_get 127.0.0.1 "${port:-1}" /nope)
 check "unknown page is 404" grep -q '^HTTP/1.1 404' <<<"$resp"
 check "store created in the data folder" test -s "$tmp/data/sipbox.mdb"
-check "SIGTERM stops cleanly (exit 0)" test "$(stop TERM)" = 0
+stop TERM
+check "SIGTERM stops cleanly (exit 0)" test "$status" = 0
 check "logs the clean stop" grep -q 'stopped cleanly' "$tmp/log1"
 
 start "$tmp/log2"
 wait_for_line "$tmp/log2" 'ready: data' 60
 check "restart keeps the stored domain" grep -q 'domain office.example' "$tmp/log2"
-check "SIGINT stops cleanly too" test "$(stop INT)" = 0
+stop INT
+check "SIGINT stops cleanly too" test "$status" = 0
 totals

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/log.h"
 #include "tests/unit/unit.h"
 
 #define SUITES(X) X(str) X(buf) X(arena) X(rec) X(log) X(timer) X(loop) X(store) X(cmdq) \
@@ -42,6 +43,7 @@ int main(int argc, char **argv)
 	unsigned failed = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	log_init(LOG_LEVEL_INFO, LOG_SINK_RING);
 	for (size_t s = 0; s < sizeof(suites) / sizeof(suites[0]); s++) {
 		const struct unit_suite *su = suites[s];
 		if (argc > 1 && !strstr(su->name, argv[1])) {

@@ -38,7 +38,7 @@ static void numbers(void)
 	buf_reset(&b);
 	buf_printf(&b, "%s=%d", "q", 7);
 	CHECK(strcmp(buf_cstr(&b), "q=7") == 0);
-	buf_printf(&b, "%60s", "x");
+	buf_printf(&b, "%70s", "x");
 	CHECK_INT(b.err, -ENOSPC);
 }
 
