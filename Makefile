@@ -4,6 +4,7 @@
 #   make run                   build and start sipbox on ./sipbox-data
 #   make test                  every test stage (tests/run.sh), ends "N passed, N failed"
 #   make size                  stripped size of sipbox per board
+#   make format | format-check clang-format over the C sources (.clang-format)
 #   make menuconfig | defconfig | olddefconfig | allnoconfig | allyesconfig
 #   make <board>_defconfig     reset build/<board>/.config from board/<board>/defconfig
 #
@@ -82,27 +83,31 @@ endif
 AUTOCONF := $(O)/include/autoconf.h
 
 .PHONY: all run test size bench menuconfig defconfig olddefconfig allnoconfig \
-	allyesconfig savedefconfig host deps toolchain clean distclean unit \
+	allyesconfig savedefconfig host deps toolchain clean distclean unit format format-check \
 	$(BOARDS:%=%_defconfig)
 .DEFAULT_GOAL := all
 
 all: $(O)/sipbox $(O)/sipbox-unit $(O)/store-crash
 
 # --- set-up: host packages, toolchain, dependency sources ----------------
-host:
+# The host packages, installed once per machine (the stamp is per clone).
+HOST_OK := build/.host-ok
+host: $(HOST_OK)
+$(HOST_OK): board/setup-host.sh
 	@board/setup-host.sh
+	@mkdir -p $(dir $@) && touch $@
 
-$(TC)/.ok: | host
+$(TC)/.ok: | $(HOST_OK)
 	@board/toolchain.sh $(BOARD) $(TC)
 
-$(DEPS)/.ok: | host
+$(DEPS)/.ok: | $(HOST_OK)
 	@board/deps.sh $(DEPS)
 
 toolchain: $(TC_STAMP)
 deps: $(DEPS)/.ok
 
 # --- configuration --------------------------------------------------------
-$(KCONFIG_CONFIG): | host
+$(KCONFIG_CONFIG): | $(HOST_OK)
 	@mkdir -p $(O)
 	@$(PY) board/kconfig.py defconfig board/$(BOARD)/defconfig
 	@echo "  CONFIG  $@ (from board/$(BOARD)/defconfig)"
@@ -113,15 +118,15 @@ $(AUTOCONF): $(KCONFIG_CONFIG) Kconfig board/kconfig.py
 
 menuconfig: $(KCONFIG_CONFIG)
 	$(PY) -m menuconfig Kconfig
-defconfig: | host
+defconfig: | $(HOST_OK)
 	@mkdir -p $(O)
 	$(PY) board/kconfig.py defconfig board/$(BOARD)/defconfig
-olddefconfig allnoconfig allyesconfig: | host
+olddefconfig allnoconfig allyesconfig: | $(HOST_OK)
 	@mkdir -p $(O)
 	$(PY) board/kconfig.py $@
 savedefconfig: $(KCONFIG_CONFIG)
 	$(PY) board/kconfig.py savedefconfig $(O)/defconfig
-$(BOARDS:%=%_defconfig): | host
+$(BOARDS:%=%_defconfig): | $(HOST_OK)
 	@mkdir -p build/$(@:_defconfig=)
 	BOARD=$(@:_defconfig=) KCONFIG_CONFIG=build/$(@:_defconfig=)/.config \
 		$(PY) board/kconfig.py defconfig board/$(@:_defconfig=)/defconfig
@@ -189,7 +194,7 @@ DATA ?= sipbox-data
 run: $(O)/sipbox
 	$(O)/sipbox --data $(DATA) --log-level info
 
-test: host
+test: $(HOST_OK)
 	@tests/run.sh
 
 unit: $(O)/sipbox-unit
@@ -199,6 +204,12 @@ size:
 	@for b in $(BOARDS); do $(MAKE) --no-print-directory BOARD=$$b build/$$b/sipbox >/dev/null || exit 1; done
 	@printf '%-14s %10s\n' board 'stripped bytes'
 	@for b in $(BOARDS); do printf '%-14s %10s\n' $$b $$(stat -c %s build/$$b/sipbox); done
+
+C_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+format:
+	clang-format -i $(C_FILES)
+format-check:
+	clang-format --dry-run --Werror $(C_FILES)
 
 bench:
 	@echo "make bench: no protocol to measure yet (the SIP stack brings the first bench)"; exit 1

@@ -125,7 +125,8 @@ bool log_rl_allow(struct log_rl *rl, uint64_t now_ms)
 }
 
 uint64_t log_ring_foreach(uint64_t after_seq,
-	void (*fn)(void *arg, uint64_t seq, uint64_t unix_ms, enum log_level level, const char *line),
+	void (*fn)(
+		void *arg, uint64_t seq, uint64_t unix_ms, enum log_level level, const char *line),
 	void *arg)
 {
 	uint64_t newest;

@@ -32,11 +32,11 @@ int log_level_parse(const char *s);
 const char *log_level_name(enum log_level level);
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-#define log_at(lvl, ...)                                      \
-	do {                                                      \
-		if ((lvl) <= CONFIG_LOG_LEVEL_MIN) {                  \
-			log_msg((lvl), __VA_ARGS__);                      \
-		}                                                     \
+#define log_at(lvl, ...)                             \
+	do {                                         \
+		if ((lvl) <= CONFIG_LOG_LEVEL_MIN) { \
+			log_msg((lvl), __VA_ARGS__); \
+		}                                    \
 	} while (0)
 #define log_error(...) log_at(LOG_LEVEL_ERROR, __VA_ARGS__)
 #define log_warn(...) log_at(LOG_LEVEL_WARN, __VA_ARGS__)
@@ -55,17 +55,18 @@ struct log_rl {
 };
 /* True when the caller may log now; now_ms is loop_now(). */
 bool log_rl_allow(struct log_rl *rl, uint64_t now_ms);
-#define log_ratelimited(rl, now, lvl, ...)             \
-	do {                                               \
-		if (log_rl_allow((rl), (now))) {               \
-			log_at((lvl), __VA_ARGS__);                \
-		}                                              \
+#define log_ratelimited(rl, now, lvl, ...)          \
+	do {                                        \
+		if (log_rl_allow((rl), (now))) {    \
+			log_at((lvl), __VA_ARGS__); \
+		}                                   \
 	} while (0)
 
 /* Calls fn for each ring line with seq > after_seq (oldest first), under the
  * log mutex: fn must not log. Returns the newest sequence number. */
 uint64_t log_ring_foreach(uint64_t after_seq,
-	void (*fn)(void *arg, uint64_t seq, uint64_t unix_ms, enum log_level level, const char *line),
+	void (*fn)(
+		void *arg, uint64_t seq, uint64_t unix_ms, enum log_level level, const char *line),
 	void *arg);
 
 #endif

@@ -237,7 +237,7 @@ int loop_once(int max_wait_ms)
 			}
 			pfds[i].revents = 0;
 			ev = ((re & POLLIN) ? LOOP_IN : 0) | ((re & POLLOUT) ? LOOP_OUT : 0) |
-			     ((re & (POLLERR | POLLHUP | POLLNVAL)) ? LOOP_ERR : 0);
+				((re & (POLLERR | POLLHUP | POLLNVAL)) ? LOOP_ERR : 0);
 			w->cb(w, ev);
 		}
 		dispatching = false;

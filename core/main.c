@@ -69,7 +69,8 @@ static void usage(FILE *f)
 		"SIP registrar, forking proxy, presence agent and MSRP relay for a small office.\n"
 		"Runs in the foreground until SIGTERM or SIGINT; SIGHUP reloads the settings.\n"
 		"\n"
-		"  --data DIR          data folder holding the store (default " DEFAULT_DATA_DIR ");\n"
+		"  --data DIR          data folder holding the store (default " DEFAULT_DATA_DIR
+		");\n"
 		"                      created on first start\n"
 		"  --domain NAME       SIP domain, stored in the settings (default: the stored\n"
 		"                      one; on first start the host name)\n"
@@ -137,21 +138,24 @@ int main(int argc, char **argv)
 				return bad(l->name, optarg, why);
 			}
 			if (!l->enabled) {
-				snprintf(why_buf, sizeof(why_buf), "not in this build (%s is off)", l->kconfig);
+				snprintf(why_buf, sizeof(why_buf), "not in this build (%s is off)",
+					l->kconfig);
 				return bad(l->name, optarg, why_buf);
 			}
 			return bad(l->name, optarg, l->missing);
 		}
 		case OPT_HTTP:
 			if (!ENABLE_WEBUI) {
-				return bad("--http", optarg, "not in this build (CONFIG_WEBUI is off)");
+				return bad("--http", optarg,
+					"not in this build (CONFIG_WEBUI is off)");
 			}
 			http = optarg;
 			break;
 		case OPT_LOG_LEVEL:
 			level = log_level_parse(optarg);
 			if (level < 0) {
-				return bad("--log-level", optarg, "expected error, warn, info or debug");
+				return bad("--log-level", optarg,
+					"expected error, warn, info or debug");
 			}
 			break;
 		case OPT_SYSLOG:
@@ -165,9 +169,11 @@ int main(int argc, char **argv)
 			return 0;
 		default:
 			if (optopt >= OPT_DATA) {
-				fprintf(stderr, "sipbox: %s needs a value (see --help)\n", argv[optind - 1]);
+				fprintf(stderr, "sipbox: %s needs a value (see --help)\n",
+					argv[optind - 1]);
 			} else {
-				fprintf(stderr, "sipbox: unknown option '%s' (see --help)\n", argv[optind - 1]);
+				fprintf(stderr, "sipbox: unknown option '%s' (see --help)\n",
+					argv[optind - 1]);
 			}
 			return 2;
 		}

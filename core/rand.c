@@ -5,7 +5,6 @@
 #include <pthread.h>
 #include <sys/random.h>
 
-
 static pthread_mutex_t rand_mutex = PTHREAD_MUTEX_INITIALIZER;
 static br_hmac_drbg_context rand_drbg;
 

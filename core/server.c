@@ -30,7 +30,8 @@ static void on_stop(int signo)
 
 static void load_settings(void)
 {
-	if (settings_get(store_loop_txn(srv_store), SETTINGS_DOMAIN, srv_domain, sizeof(srv_domain)) < 0) {
+	if (settings_get(store_loop_txn(srv_store), SETTINGS_DOMAIN, srv_domain,
+		    sizeof(srv_domain)) < 0) {
 		srv_domain[0] = '\0';
 	}
 }

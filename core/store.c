@@ -24,12 +24,12 @@ struct store {
 	MDB_env *env;
 	MDB_dbi dbi[STORE_DB_COUNT];
 	unsigned schema;
-	MDB_txn *wtxn;      /* the current group, NULL between groups */
-	MDB_txn *rtxn;      /* the loop's read view, reset at each flush */
+	MDB_txn *wtxn; /* the current group, NULL between groups */
+	MDB_txn *rtxn; /* the loop's read view, reset at each flush */
 	bool rtxn_live;
-	int group_err;      /* sticky error of the current group */
+	int group_err; /* sticky error of the current group */
 	bool group_durable;
-	bool unsynced;      /* committed soft state not yet fsynced */
+	bool unsynced; /* committed soft state not yet fsynced */
 	struct store_waiter *waiters;
 	struct store_waiter **waiters_tail;
 	struct store_txn loop_view;
@@ -145,8 +145,8 @@ static int setup(struct store *st, const struct store_migration *mig, char *why,
 		goto fail;
 	}
 	if (schema > mig->schema) {
-		snprintf(why, why_len, "written by a newer sipbox (schema %u, this build knows %u)", schema,
-			mig->schema);
+		snprintf(why, why_len, "written by a newer sipbox (schema %u, this build knows %u)",
+			schema, mig->schema);
 		rc = -EPROTO;
 		goto fail;
 	}
@@ -210,7 +210,8 @@ struct store *store_open(const char *dir, size_t map_mb, const struct store_migr
 	if (rc == 0) {
 		/* NOTLS: web threads' read transactions are not bound to a
 		 * thread slot. NOSYNC: fsync is ours to schedule (see header). */
-		rc = lmdb_err(mdb_env_open(st->env, path, MDB_NOSUBDIR | MDB_NOTLS | MDB_NOSYNC, 0600));
+		rc = lmdb_err(
+			mdb_env_open(st->env, path, MDB_NOSUBDIR | MDB_NOTLS | MDB_NOSYNC, 0600));
 	}
 	if (rc < 0) {
 		snprintf(why, why_len, "cannot open store %s: %s", path, store_strerror(rc));

@@ -75,6 +75,7 @@ run_config() { # run_config NAME: x86_64 build of an alternative configuration
 }
 
 echo "sipbox tests, logs in $LOGS"
+stage format make --no-print-directory format-check
 run_board x86_64
 if [ -x build/x86_64/store-crash ]; then
 	crashdir=$(mktemp -d)

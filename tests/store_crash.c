@@ -131,7 +131,8 @@ static int check_one(void *arg, struct str key, struct str val)
 	key_of(v->expect, want, sizeof(want));
 	/* keys are contiguous from 1: a gap would be a lost commit */
 	if (!str_eq(key, str_cstr(want)) || !valid(val, v->expect)) {
-		fprintf(stderr, "store-crash: bad record at %.*s (expected %s)\n", STR_FMT(key), want);
+		fprintf(stderr, "store-crash: bad record at %.*s (expected %s)\n", STR_FMT(key),
+			want);
 		v->bad++;
 		return 1;
 	}
@@ -178,8 +179,8 @@ int main(int argc, char **argv)
 
 		store_close(st); /* the child must be the only process with it open */
 		if (!ok || have < reported_max) {
-			printf("FAIL - round %d: %u records, %u reported committed, %u bad\n", round, have,
-				reported_max, v.bad);
+			printf("FAIL - round %d: %u records, %u reported committed, %u bad\n",
+				round, have, reported_max, v.bad);
 			failed++;
 			break;
 		}
@@ -209,8 +210,8 @@ int main(int argc, char **argv)
 		struct verify v;
 		struct store *st = open_or_die(dir);
 		if (verify_round(st, &v) && v.count >= reported_max) {
-			printf("ok - %u records, %u reported committed, all present and whole\n", v.count,
-				reported_max);
+			printf("ok - %u records, %u reported committed, all present and whole\n",
+				v.count, reported_max);
 		} else {
 			printf("FAIL - final check: %u records, %u reported committed\n", v.count,
 				reported_max);

@@ -31,8 +31,9 @@ static int only_get(struct mg_connection *conn)
 	const struct mg_request_info *ri = mg_get_request_info(conn);
 
 	if (strcmp(ri->request_method, "GET") != 0 && strcmp(ri->request_method, "HEAD") != 0) {
-		mg_printf(conn, "HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD\r\n"
-				"Content-Length: 0\r\n\r\n");
+		mg_printf(conn,
+			"HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD\r\n"
+			"Content-Length: 0\r\n\r\n");
 		return 0;
 	}
 	return 1;
@@ -66,17 +67,20 @@ static int on_status(struct mg_connection *conn, void *cbdata)
 		return reply(conn, 503, "application/json", STR("{\"error\":\"server busy\"}\n"));
 	}
 	buf_init(&b, mem, sizeof(mem));
-	buf_printf(&b, "{\"version\":\"%s\",\"board\":\"%s\",\"uptime_s\":%llu,"
-		       "\"domain\":\"%s\",\"store_schema\":%u,\"users\":%zu,\"pools\":[",
+	buf_printf(&b,
+		"{\"version\":\"%s\",\"board\":\"%s\",\"uptime_s\":%llu,"
+		"\"domain\":\"%s\",\"store_schema\":%u,\"users\":%zu,\"pools\":[",
 		SIPBOX_VERSION, CONFIG_BOARD, (unsigned long long)s.uptime_s, s.domain, s.schema,
 		s.users);
 	for (int i = 0; i < SERVER_POOLS; i++) {
-		buf_printf(&b, "%s{\"name\":\"%s\",\"used\":%zu,\"high\":%zu,\"cap\":%zu}", i ? "," : "",
-			s.pools[i].name, s.pools[i].used, s.pools[i].high, s.pools[i].cap);
+		buf_printf(&b, "%s{\"name\":\"%s\",\"used\":%zu,\"high\":%zu,\"cap\":%zu}",
+			i ? "," : "", s.pools[i].name, s.pools[i].used, s.pools[i].high,
+			s.pools[i].cap);
 	}
 	buf_put_cstr(&b, "]}\n");
 	if (b.err) {
-		return reply(conn, 500, "application/json", STR("{\"error\":\"status too large\"}\n"));
+		return reply(
+			conn, 500, "application/json", STR("{\"error\":\"status too large\"}\n"));
 	}
 	return reply(conn, 200, "application/json", buf_str(&b));
 }
@@ -96,11 +100,16 @@ int webui_start(const struct addr *a, struct store *st, char *where, size_t cap)
 	struct mg_server_port sp;
 	struct addr bound;
 	const char *opts[] = {
-		"listening_ports", ports,
-		"num_threads", threads,
-		"request_timeout_ms", "10000",
-		"enable_keep_alive", "yes",
-		"keep_alive_timeout_ms", "5000",
+		"listening_ports",
+		ports,
+		"num_threads",
+		threads,
+		"request_timeout_ms",
+		"10000",
+		"enable_keep_alive",
+		"yes",
+		"keep_alive_timeout_ms",
+		"5000",
 		NULL,
 	};
 

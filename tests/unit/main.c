@@ -7,8 +7,9 @@
 #include "core/log.h"
 #include "tests/unit/unit.h"
 
-#define SUITES(X) X(str) X(buf) X(arena) X(rec) X(log) X(timer) X(loop) X(store) X(cmdq) \
-	X(addr) X(settings) X(rand)
+#define SUITES(X) \
+	X(str)    \
+	X(buf) X(arena) X(rec) X(log) X(timer) X(loop) X(store) X(cmdq) X(addr) X(settings) X(rand)
 
 #define DECLARE(m) extern const struct unit_suite unit_suite_##m;
 SUITES(DECLARE)
@@ -52,7 +53,8 @@ int main(int argc, char **argv)
 		for (size_t i = 0; i < su->n; i++) {
 			cur_failed = 0;
 			su->tests[i].fn();
-			printf("%s - %s/%s\n", cur_failed ? "FAIL" : "ok", su->name, su->tests[i].name);
+			printf("%s - %s/%s\n", cur_failed ? "FAIL" : "ok", su->name,
+				su->tests[i].name);
 			if (cur_failed) {
 				failed++;
 			} else {

@@ -80,4 +80,5 @@ static void timeout_withdraws_and_full_queue_refuses(void)
 	loop_fini();
 }
 
-UNIT_SUITE(cmdq, UNIT_TEST(call_runs_on_loop_thread), UNIT_TEST(timeout_withdraws_and_full_queue_refuses));
+UNIT_SUITE(cmdq, UNIT_TEST(call_runs_on_loop_thread),
+	UNIT_TEST(timeout_withdraws_and_full_queue_refuses));

@@ -10,7 +10,8 @@ struct seen {
 	enum log_level level;
 };
 
-static void collect(void *arg, uint64_t seq, uint64_t unix_ms, enum log_level level, const char *line)
+static void collect(
+	void *arg, uint64_t seq, uint64_t unix_ms, enum log_level level, const char *line)
 {
 	struct seen *s = arg;
 	(void)unix_ms;

@@ -48,8 +48,8 @@ static void setup_ends(loop_fd_cb first)
 	for (int i = 0; i < 3; i++) {
 		ends[i] = (struct end){ .w = { .slot = -1 } };
 		CHECK_INT(pipe(ends[i].fds), 0);
-		CHECK_INT(loop_fd_add(&ends[i].w, ends[i].fds[0], LOOP_IN, i == 0 ? first : on_readable,
-				  &ends[i]),
+		CHECK_INT(loop_fd_add(&ends[i].w, ends[i].fds[0], LOOP_IN,
+				  i == 0 ? first : on_readable, &ends[i]),
 			0);
 		CHECK_INT(write(ends[i].fds[1], "x", 1), 1);
 	}

@@ -53,7 +53,9 @@ static void truncated_and_hostile(void)
 {
 	struct rec_rd r;
 	/* length 5, only 2 bytes follow */
-	rec_rd_init(&r, STR("\x05" "ab"));
+	rec_rd_init(&r,
+		STR("\x05"
+		    "ab"));
 	CHECK_INT(rec_get_str(&r).len, 0);
 	CHECK_INT(rec_rd_err(&r), -EBADMSG);
 	/* an 11-byte varint never ends */
@@ -61,7 +63,9 @@ static void truncated_and_hostile(void)
 	rec_get_varint(&r);
 	CHECK_INT(rec_rd_err(&r), -EBADMSG);
 	/* a huge length must not wrap the bounds check */
-	rec_rd_init(&r, STR("\xff\xff\xff\xff\xff\xff\xff\xff\x7f" "x"));
+	rec_rd_init(&r,
+		STR("\xff\xff\xff\xff\xff\xff\xff\xff\x7f"
+		    "x"));
 	CHECK_INT(rec_get_str(&r).len, 0);
 	CHECK_INT(rec_rd_err(&r), -EBADMSG);
 	rec_rd_init(&r, STR("\x01\x02\x03"));

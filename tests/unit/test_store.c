@@ -130,7 +130,8 @@ static void scan_by_prefix(void)
 		store_put(st, STORE_DB_BINDINGS, str_cstr(keys[i]), STR("v"));
 	}
 	store_flush(st);
-	CHECK_INT(store_txn_scan(store_loop_txn(st), STORE_DB_BINDINGS, STR("bob/"), scan_cb, &a), 0);
+	CHECK_INT(
+		store_txn_scan(store_loop_txn(st), STORE_DB_BINDINGS, STR("bob/"), scan_cb, &a), 0);
 	CHECK(strcmp(a.keys, "bob/1,bob/2,") == 0);
 	a = (struct scan_acc){ .stop_after = 2 };
 	CHECK_INT(store_txn_scan(store_loop_txn(st), STORE_DB_BINDINGS, STR_NULL, scan_cb, &a), 7);
@@ -197,8 +198,8 @@ static void schema_migration_hook(void)
 	char why[256];
 	int err = 0;
 	static int (*const to2[])(struct store_txn *) = { migrate_0_to_1, migrate_1_to_2 };
-	static int (*const to3_fail[])(struct store_txn *) = { migrate_0_to_1, migrate_1_to_2,
-		migrate_fail };
+	static int (*const to3_fail[])(
+		struct store_txn *) = { migrate_0_to_1, migrate_1_to_2, migrate_fail };
 	const struct store_migration v1 = { 1, to2 };
 	const struct store_migration v2 = { 2, to2 };
 	const struct store_migration v3 = { 3, to3_fail };

@@ -126,5 +126,6 @@ static void random_heap_stays_ordered(void)
 	timer_fini();
 }
 
-UNIT_SUITE(timer, UNIT_TEST(fires_in_deadline_order_fifo_on_ties), UNIT_TEST(stop_restart_and_capacity),
-	UNIT_TEST(callbacks_may_stop_and_start), UNIT_TEST(random_heap_stays_ordered));
+UNIT_SUITE(timer, UNIT_TEST(fires_in_deadline_order_fifo_on_ties),
+	UNIT_TEST(stop_restart_and_capacity), UNIT_TEST(callbacks_may_stop_and_start),
+	UNIT_TEST(random_heap_stays_ordered));

@@ -18,31 +18,34 @@ struct unit_suite {
 	size_t n;
 };
 
-#define UNIT_SUITE(mod, ...)                                                     \
-	static const struct unit_test unit_tests_##mod[] = { __VA_ARGS__ };         \
-	const struct unit_suite unit_suite_##mod = { #mod, unit_tests_##mod,        \
+#define UNIT_SUITE(mod, ...)                                                 \
+	static const struct unit_test unit_tests_##mod[] = { __VA_ARGS__ };  \
+	const struct unit_suite unit_suite_##mod = { #mod, unit_tests_##mod, \
 		sizeof(unit_tests_##mod) / sizeof(unit_tests_##mod[0]) }
-#define UNIT_TEST(fn) { #fn, fn }
+#define UNIT_TEST(fn)   \
+	{               \
+#fn, fn \
+	}
 
 void unit_fail(const char *file, int line, const char *expr);
 /* A scratch folder for this test run (created once, removed at exit). */
 const char *unit_tmpdir(void);
 
-#define CHECK(c)                                      \
-	do {                                          \
-		if (!(c)) {                           \
+#define CHECK(c)                                           \
+	do {                                               \
+		if (!(c)) {                                \
 			unit_fail(__FILE__, __LINE__, #c); \
-		}                                     \
+		}                                          \
 	} while (0)
 
-#define CHECK_INT(a, b)                                                                   \
-	do {                                                                              \
-		long long a_ = (long long)(a), b_ = (long long)(b);                       \
-		if (a_ != b_) {                                                           \
-			char m_[256];                                                     \
+#define CHECK_INT(a, b)                                                                      \
+	do {                                                                                 \
+		long long a_ = (long long)(a), b_ = (long long)(b);                          \
+		if (a_ != b_) {                                                              \
+			char m_[256];                                                        \
 			snprintf(m_, sizeof(m_), "%s == %s (%lld != %lld)", #a, #b, a_, b_); \
-			unit_fail(__FILE__, __LINE__, m_);                                \
-		}                                                                         \
+			unit_fail(__FILE__, __LINE__, m_);                                   \
+		}                                                                            \
 	} while (0)
 
 #endif
