@@ -5,6 +5,7 @@
 #   make test                  every test stage (tests/run.sh), ends "N passed, N failed"
 #   make size                  stripped size of sipbox per board
 #   make format | format-check clang-format over the C sources (.clang-format)
+#   make fuzz [FUZZ_SECONDS=60] libFuzzer targets (tests/fuzz), each for that long
 #   make menuconfig | defconfig | olddefconfig | allnoconfig | allyesconfig
 #   make <board>_defconfig     reset build/<board>/.config from board/<board>/defconfig
 #
@@ -83,7 +84,7 @@ endif
 AUTOCONF := $(O)/include/autoconf.h
 
 .PHONY: all run test size bench menuconfig defconfig olddefconfig allnoconfig \
-	allyesconfig savedefconfig host deps toolchain clean distclean unit format format-check \
+	allyesconfig savedefconfig host deps toolchain clean distclean unit format format-check fuzz fuzz-check \
 	$(BOARDS:%=%_defconfig)
 .DEFAULT_GOAL := all
 
@@ -204,6 +205,31 @@ size:
 	@for b in $(BOARDS); do $(MAKE) --no-print-directory BOARD=$$b build/$$b/sipbox >/dev/null || exit 1; done
 	@printf '%-14s %10s\n' board 'stripped bytes'
 	@for b in $(BOARDS); do printf '%-14s %10s\n' $$b $$(stat -c %s build/$$b/sipbox); done
+
+# --- fuzzing (clang + libFuzzer, host build) --------------------------------
+# make fuzz [FUZZ_SECONDS=60]: every target for that long, on its corpus.
+# make test runs each for a bounded number of inputs (FUZZ_RUNS).
+FUZZ_TARGETS := rec addr
+FUZZ_SRCS_rec := core/rec.c core/buf.c core/str.c
+FUZZ_SRCS_addr := core/addr.c core/str.c
+FUZZ_SECONDS ?= 60
+FUZZ_RUNS ?= 200000
+FUZZ_O := build/fuzz
+FUZZ_CFLAGS := -std=c11 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -I. -I$(O)/include
+
+$(FUZZ_O)/fuzz_%: tests/fuzz/fuzz_%.c $(AUTOCONF) $(wildcard core/*.c core/*.h)
+	@mkdir -p $(FUZZ_O)
+	@echo "  FUZZ    $@"
+	@clang $(FUZZ_CFLAGS) $< $(FUZZ_SRCS_$*) -o $@
+
+fuzz: $(FUZZ_TARGETS:%=$(FUZZ_O)/fuzz_%)
+	@for t in $(FUZZ_TARGETS); do mkdir -p $(FUZZ_O)/corpus-$$t; \
+		$(FUZZ_O)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) $(FUZZ_O)/corpus-$$t tests/fuzz/corpus/$$t || exit 1; done
+
+fuzz-check: $(FUZZ_TARGETS:%=$(FUZZ_O)/fuzz_%)
+	@for t in $(FUZZ_TARGETS); do rm -rf $(FUZZ_O)/check-$$t; mkdir -p $(FUZZ_O)/check-$$t; \
+		$(FUZZ_O)/fuzz_$$t -runs=$(FUZZ_RUNS) -seed=1 $(FUZZ_O)/check-$$t tests/fuzz/corpus/$$t || exit 1; \
+		echo "ok - fuzz_$$t: $(FUZZ_RUNS) inputs"; done
 
 C_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 format:

@@ -92,6 +92,8 @@ else
 	skip unit-asan "the sanitizer build failed"; skip smoke-asan "the sanitizer build failed"
 fi
 
+stage fuzz make --no-print-directory BOARD=x86_64 fuzz-check
+
 for c in allnoconfig defconfig allyesconfig; do run_config "$c"; done
 
 for b in ${SIPBOX_TEST_BOARDS:-aarch64 armv7 mipsel_24kc mips_24kc}; do run_board "$b"; done
