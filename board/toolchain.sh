@@ -200,7 +200,8 @@ apt_in() {
 		apt_update
 		if (cd "$d" && apt_q "$@") >"$APTDIR/get.log" 2>&1; then return 0; fi
 	fi
-	die "apt-get $* failed: $(grep -E '^E:' "$APTDIR/get.log" | tail -n1)"
+	die "apt-get $* failed: $(grep -E '^E:' "$APTDIR/get.log" | tail -n1)" \
+		"(if the mirror no longer serves this pinned version, update the pin in board/$PROG and board/checksums.sha256)"
 }
 sha_want() { awk -v f="$1" '$2 == f || $2 == "*" f { print $1; exit }' "$CHECKSUMS"; }
 sha_ok() { # FILE: 0 when it matches board/checksums.sha256
@@ -425,7 +426,7 @@ setup_route_b() {
 	STEP="unpacking musl $MUSL_VER"
 	mkdir -p "$b"
 	: >"$log"
-	dpkg-source -x "$DL/musl_$MUSL_VER.dsc" "$b/musl" >>"$log" 2>&1 ||
+	dpkg-source --no-copy -x "$DL/musl_$MUSL_VER.dsc" "$b/musl" >>"$log" 2>&1 ||
 		die "dpkg-source -x musl_$MUSL_VER.dsc failed, see $log"
 
 	jobs=${SIPBOX_JOBS:-$(nproc 2>/dev/null || echo 2)}
@@ -447,7 +448,9 @@ setup_route_b() {
 	STEP="linking UAPI headers"
 	mkdir -p "$SYSROOT/kinc"
 	for d in asm asm-generic linux mtd; do
-		[ -d "/usr/$TRIPLET/include/$d" ] && ln -sfn "/usr/$TRIPLET/include/$d" "$SYSROOT/kinc/$d"
+		if [ -d "/usr/$TRIPLET/include/$d" ]; then
+			ln -sfn "/usr/$TRIPLET/include/$d" "$SYSROOT/kinc/$d"
+		fi
 	done
 
 	# Soft-float runtime: glibc soft-fp routines + our powi.c, built with
