@@ -30,6 +30,8 @@ CIVETWEB_PKG := 1.15+dfsg-4
 
 DEPS := build/deps
 TC := build/toolchain/$(BOARD)
+# Downloads (Debian packages and sources) shared by every board.
+export SIPBOX_CACHE ?= $(CURDIR)/build/cache
 
 ifeq ($(TOOLCHAIN),host)
 CC := gcc
@@ -98,10 +100,10 @@ $(HOST_OK): board/setup-host.sh
 	@board/setup-host.sh
 	@mkdir -p $(dir $@) && touch $@
 
-$(TC)/.ok: | $(HOST_OK)
+$(TC)/.ok: board/toolchain.sh $(wildcard board/softfp/*) | $(HOST_OK)
 	@board/toolchain.sh $(BOARD) $(TC)
 
-$(DEPS)/.ok: | $(HOST_OK)
+$(DEPS)/.ok: board/deps.sh board/checksums.sha256 | $(HOST_OK)
 	@board/deps.sh $(DEPS)
 
 toolchain: $(TC_STAMP)
