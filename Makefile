@@ -67,8 +67,10 @@ LDFLAGS_APP := $(LDSTATIC) $(OPT) -pthread -Wl,--gc-sections
 core-y := core/loop.c core/timer.c core/str.c core/buf.c core/arena.c \
 	core/log.c core/rec.c core/store.c core/cmdq.c core/sig.c core/rand.c \
 	core/addr.c core/settings.c core/server.c
+sip-y := sip/parse.c sip/msg.c
+sip-y += sip/tport.c sip/tport_tcp.c sip/tsx.c sip/tsx_server.c sip/tsx_client.c sip/endpoint.c
 webui-$(CONFIG_WEBUI) := webui/http.c
-APP_SRCS := $(core-y) $(webui-y)
+APP_SRCS := $(core-y) $(sip-y) $(webui-y)
 MAIN_SRC := core/main.c
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 TOOL_SRCS := tests/store_crash.c
@@ -211,9 +213,14 @@ size:
 # --- fuzzing (clang + libFuzzer, host build) --------------------------------
 # make fuzz [FUZZ_SECONDS=60]: every target for that long, on its corpus.
 # make test runs each for a bounded number of inputs (FUZZ_RUNS).
-FUZZ_TARGETS := rec addr
+FUZZ_TARGETS := rec addr sip_msg sip_uri sip_via sip_nameaddr sip_auth
 FUZZ_SRCS_rec := core/rec.c core/buf.c core/str.c
 FUZZ_SRCS_addr := core/addr.c core/str.c
+FUZZ_SRCS_sip_msg := sip/msg.c sip/parse.c core/str.c core/buf.c core/arena.c
+FUZZ_SRCS_sip_uri := sip/parse.c core/str.c
+FUZZ_SRCS_sip_via := sip/parse.c core/str.c
+FUZZ_SRCS_sip_nameaddr := sip/parse.c core/str.c
+FUZZ_SRCS_sip_auth := sip/parse.c core/str.c
 FUZZ_SECONDS ?= 60
 FUZZ_RUNS ?= 200000
 FUZZ_O := build/fuzz
@@ -240,8 +247,8 @@ format:
 format-check:
 	clang-format --dry-run --Werror $(C_FILES)
 
-bench:
-	@echo "make bench: no protocol to measure yet (the SIP stack brings the first bench)"; exit 1
+bench: $(HOST_OK)
+	@tests/bench/run.sh
 
 clean:
 	rm -rf $(O)/obj $(O)/sipbox $(O)/sipbox-unit $(O)/store-crash $(O)/include

@@ -19,7 +19,8 @@ gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
 gcc-arm-linux-gnueabihf binutils-arm-linux-gnueabihf
 gcc-mipsel-linux-gnu binutils-mipsel-linux-gnu linux-libc-dev-mipsel-cross
 gcc-mips-linux-gnu binutils-mips-linux-gnu linux-libc-dev-mips-cross
-qemu-user-static dpkg-dev python3-kconfiglib clang libclang-rt-14-dev"
+qemu-user-static dpkg-dev python3-kconfiglib clang libclang-rt-14-dev clang-format
+sipsak"
 
 # shellcheck disable=SC2086
 set -- $PKGS "$@"

@@ -36,6 +36,11 @@ uint64_t loop_now(void)
 	return now_ms;
 }
 
+void loop_time_set(uint64_t ms)
+{
+	now_ms = ms;
+}
+
 int loop_init(unsigned max_fds, unsigned max_timers)
 {
 	pfds = calloc(max_fds, sizeof(*pfds));

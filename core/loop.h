@@ -63,6 +63,9 @@ void loop_set_iteration_end(void (*fn)(void));
 int loop_tick_add(void (*fn)(uint64_t now_ms));
 /* Monotonic milliseconds, read at the start of the current iteration. */
 uint64_t loop_now(void);
+/* Tests only: sets the clock that loop_now() returns, for driving timers
+ * in virtual time with timer_run(). loop_once() reads the real clock. */
+void loop_time_set(uint64_t ms);
 /* Runs iterations until loop_stop(); returns 0, or -errno if poll failed. */
 int loop_run(void);
 /* One iteration, waiting at most max_wait_ms (-1 = until an event). */

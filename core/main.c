@@ -54,7 +54,7 @@ struct listener_opt {
 	const char *missing;
 };
 static const struct listener_opt listener_opts[] = {
-	[OPT_SIP - OPT_SIP] = { "--sip", 1, NULL, "the SIP transport is not implemented yet" },
+	[OPT_SIP - OPT_SIP] = { "--sip", 1, NULL, NULL },
 	[OPT_SIPS - OPT_SIP] = { "--sips", ENABLE_SIP_TLS, "CONFIG_SIP_TLS",
 		"the SIP-over-TLS transport is not implemented yet" },
 	[OPT_MSRP - OPT_SIP] = { "--msrp", ENABLE_MSRP, "CONFIG_MSRP",
@@ -75,6 +75,7 @@ static void usage(FILE *f)
 		"  --domain NAME       SIP domain, stored in the settings (default: the stored\n"
 		"                      one; on first start the host name)\n"
 		"  --sip ADDR:PORT     SIP over UDP and TCP, e.g. 0.0.0.0:5060 or [::]:5060\n"
+		"                      (port 0 = any free port; the log says which)\n"
 		"  --sips ADDR:PORT    SIP over TLS, e.g. 0.0.0.0:5061\n"
 		"  --msrp ADDR:PORT    MSRP relay, e.g. 0.0.0.0:2855\n"
 		"  --http ADDR:PORT    admin web UI (default " DEFAULT_HTTP "; port 0 = any free)\n"
@@ -142,7 +143,12 @@ int main(int argc, char **argv)
 					l->kconfig);
 				return bad(l->name, optarg, why_buf);
 			}
-			return bad(l->name, optarg, l->missing);
+			if (l->missing) {
+				return bad(l->name, optarg, l->missing);
+			}
+			o.sip = a;
+			o.have_sip = true;
+			break;
 		}
 		case OPT_HTTP:
 			if (!ENABLE_WEBUI) {

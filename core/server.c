@@ -13,6 +13,7 @@
 #include "core/settings.h"
 #include "core/sig.h"
 #include "core/store.h"
+#include "sip/endpoint.h"
 #include "webui/http.h"
 
 /* How long a web thread waits for the loop before answering 503. */
@@ -21,6 +22,7 @@
 static struct store *srv_store;
 static uint64_t srv_started_ms;
 static char srv_domain[254];
+static bool srv_sip_up;
 
 static void on_stop(int signo)
 {
@@ -39,6 +41,7 @@ static void load_settings(void)
 static void on_reload(void)
 {
 	load_settings();
+	sip_endpoint_set_domain(srv_domain);
 	log_info("settings reloaded: domain %s", srv_domain[0] ? srv_domain : "(not set)");
 }
 
@@ -63,6 +66,11 @@ static void snapshot_run(struct cmdq_cmd *cmd)
 	memcpy(s->domain, srv_domain, sizeof(s->domain));
 	loop_fd_stats(&s->pools[0]);
 	timer_stats(&s->pools[1]);
+	s->pools[2] = (struct pool_stats){ "transactions", 0, 0, 0 };
+	if (srv_sip_up) {
+		struct sip_endpoint_stats es;
+		sip_endpoint_stats(&es, &s->pools[2]);
+	}
 	cmdq_done(cmd, 0);
 }
 
@@ -137,6 +145,17 @@ static int start(const struct server_opts *o)
 		return 1;
 	}
 	loop_set_iteration_end(on_iteration_end);
+	if (o->have_sip) {
+		sip_endpoint_set_domain(srv_domain);
+		rc = sip_endpoint_start(&o->sip, where, sizeof(where));
+		if (rc < 0) {
+			fprintf(stderr, "sipbox: --sip %s: cannot listen there: %s\n",
+				addr_format(&o->sip, where, sizeof(where)), strerror(-rc));
+			return 2;
+		}
+		srv_sip_up = true;
+		log_info("sip: listening on %s (UDP and TCP)", where);
+	}
 	if (o->have_http) {
 		if (webui_start(&o->http, srv_store, where, sizeof(where)) < 0) {
 			fprintf(stderr, "sipbox: --http %s: cannot listen there\n",
@@ -152,6 +171,10 @@ static void stop_all(void)
 {
 	cmdq_shutdown();
 	webui_stop();
+	if (srv_sip_up) {
+		sip_endpoint_stop();
+		srv_sip_up = false;
+	}
 	cmdq_fini();
 	sig_fini();
 	loop_fini();

@@ -17,11 +17,13 @@ struct server_opts {
 	const char *domain; /* NULL: keep the stored one */
 	bool have_http;
 	struct addr http;
+	bool have_sip;
+	struct addr sip;
 };
 
 /* A consistent picture of the server for the web UI, taken on the loop
  * thread (server_snapshot through cmdq). */
-#define SERVER_POOLS 2
+#define SERVER_POOLS 3
 struct server_status {
 	uint64_t uptime_s;
 	unsigned schema;

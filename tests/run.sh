@@ -52,7 +52,8 @@ run_board() { # run_board BOARD
 	local b=$1 q out=build/$1
 	q=$(board_qemu "$b")
 	if ! stage "build-$b" make -j"$JOBS" BOARD="$b"; then
-		skip "unit-$b" "the $b build failed"; skip "smoke-$b" "the $b build failed"; return
+		for s in static unit cli smoke sip; do skip "$s-$b" "the $b build failed"; done
+		return
 	fi
 	stage "static-$b" is_static "$out/sipbox"
 	# shellcheck disable=SC2086
@@ -61,6 +62,8 @@ run_board() { # run_board BOARD
 	stage "cli-$b" tests/cli.sh "$out/sipbox" $q
 	# shellcheck disable=SC2086
 	stage "smoke-$b" tests/smoke.sh "$out/sipbox" $q
+	# shellcheck disable=SC2086
+	stage "sip-$b" tests/sip_sipsak.sh "$out/sipbox" $q
 }
 
 run_config() { # run_config NAME: x86_64 build of an alternative configuration
@@ -88,8 +91,9 @@ fi
 if stage build-asan make -j"$JOBS" O=build/asan BOARD=x86_64 TOOLCHAIN=host SANITIZE=1 all; then
 	stage unit-asan env ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build/asan/sipbox-unit
 	stage smoke-asan tests/smoke.sh build/asan/sipbox
+	stage sip-asan tests/sip_sipsak.sh build/asan/sipbox
 else
-	skip unit-asan "the sanitizer build failed"; skip smoke-asan "the sanitizer build failed"
+	for s in unit-asan smoke-asan sip-asan; do skip $s "the sanitizer build failed"; done
 fi
 
 stage fuzz make --no-print-directory BOARD=x86_64 fuzz-check

@@ -1,0 +1,368 @@
+#include "sip/endpoint.h"
+
+#include <arpa/inet.h>
+#include <bearssl.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "autoconf.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/log.h"
+#include "core/loop.h"
+#include "core/rand.h"
+#include "sip/msg.h"
+#include "sip/tport.h"
+#include "sip/tsx.h"
+
+/* Room for the header index of the largest message, and then some. */
+#define SIP_ARENA_SIZE (CONFIG_SIP_MAX_HEADERS * 64 + 4096)
+/* What the server serves today; grows with the registrar, proxy and
+ * presence agent. */
+#define SIP_ALLOW "OPTIONS, ACK, CANCEL"
+
+static char arena_mem[SIP_ARENA_SIZE];
+static struct arena ep_arena;
+static char out_mem[CONFIG_SIP_MAX_MSG_SIZE];
+static char ep_domain[254];
+static struct addr ep_local;
+static struct sip_endpoint_stats ep_st;
+static struct log_rl rl_bad;
+
+/* What a handler needs to answer one request. */
+struct req {
+	const struct sip_msg *m;
+	struct sip_peer from; /* where responses go (18.2.2) */
+	struct sip_tsx *tsx; /* NULL for stateless answers */
+	char via[CONFIG_SIP_MAX_HEADER_LEN]; /* top Via with received/rport */
+	struct str top_via;
+	char to_tag[17];
+};
+
+typedef void (*method_fn)(struct req *r);
+
+/* RFC 3261 18.2.1 and RFC 3581: the top Via of the responses carries the
+ * source address in "received", and the source port in "rport" when the
+ * client asked for it. */
+static void fix_via(struct req *r, const struct sip_peer *src)
+{
+	const struct sip_via *v = &r->m->via;
+	char ip[INET6_ADDRSTRLEN];
+	struct buf b;
+	struct str rest = v->params;
+	struct str head = str_make(v->text.p, (size_t)(v->params.p - v->text.p));
+
+	if (src->addr.u.sa.sa_family == AF_INET6) {
+		inet_ntop(AF_INET6, &src->addr.u.in6.sin6_addr, ip, sizeof(ip));
+	} else {
+		inet_ntop(AF_INET, &src->addr.u.in4.sin_addr, ip, sizeof(ip));
+	}
+	buf_init(&b, r->via, sizeof(r->via));
+	buf_put_str(&b, head);
+	/* Copy the parameters, giving rport its value and dropping a stale
+	 * received (ours replaces it). */
+	while (rest.len) {
+		ptrdiff_t next = str_find(str_make(rest.p + 1, rest.len - 1), ';');
+		struct str param = str_make(rest.p, next < 0 ? rest.len : (size_t)next + 1);
+		struct str name = str_trim(str_make(param.p + 1, param.len - 1));
+		ptrdiff_t eq = str_find(name, '=');
+		if (eq >= 0) {
+			name = str_trim(str_make(name.p, (size_t)eq));
+		}
+		if (str_ieq(name, STR("rport"))) {
+			buf_printf(&b, ";rport=%u", addr_port(&src->addr));
+		} else if (!str_ieq(name, STR("received"))) {
+			buf_put_str(&b, param);
+		}
+		rest.p += param.len;
+		rest.len -= param.len;
+	}
+	if (!v->rport && str_eq(v->host, str_cstr(ip))) {
+		r->top_via = v->text; /* nothing to add: keep it byte-exact */
+		return;
+	}
+	buf_printf(&b, ";received=%s", ip);
+	r->top_via = b.err ? v->text : buf_str(&b);
+}
+
+/* 18.2.2: over UDP, to the source address, and to the source port only
+ * with rport (RFC 3581); otherwise to the sent-by port. */
+static void response_peer(const struct sip_msg *m, const struct sip_peer *src, struct sip_peer *out)
+{
+	*out = *src;
+	if (src->proto == SIP_PROTO_UDP && !m->via.rport) {
+		uint16_t port = htons(m->via.port ? m->via.port : 5060);
+		if (out->addr.u.sa.sa_family == AF_INET6) {
+			out->addr.u.in6.sin6_port = port;
+		} else {
+			out->addr.u.in4.sin_port = port;
+		}
+	}
+}
+
+/* 8.2.7: a stateless UAS gives a retransmitted request the same To tag,
+ * so the tag is a digest of what identifies the request (Call-ID, From
+ * tag, top Via branch), keyed with a per-process secret so that it says
+ * nothing guessable. */
+static void stateless_tag(struct req *r)
+{
+	static const char hex[] = "0123456789abcdef";
+	static unsigned char secret[16];
+	static bool have_secret;
+	br_sha256_context c;
+	unsigned char d[32];
+
+	if (!have_secret) {
+		rand_bytes(secret, sizeof(secret));
+		have_secret = true;
+	}
+	br_sha256_init(&c);
+	br_sha256_update(&c, secret, sizeof(secret));
+	br_sha256_update(&c, r->m->call_id.p, r->m->call_id.len);
+	br_sha256_update(&c, "|", 1);
+	br_sha256_update(&c, r->m->from.tag.p, r->m->from.tag.len);
+	br_sha256_update(&c, "|", 1);
+	br_sha256_update(&c, r->m->via.branch.p, r->m->via.branch.len);
+	br_sha256_out(&c, d);
+	for (int i = 0; i < 8; i++) {
+		r->to_tag[2 * i] = hex[d[i] >> 4];
+		r->to_tag[2 * i + 1] = hex[d[i] & 15];
+	}
+	r->to_tag[16] = '\0';
+}
+
+/* Builds and sends a response, through the transaction when there is
+ * one. extra: complete header lines ("Name: value\r\n..."). */
+static void respond(struct req *r, unsigned status, const char *reason, const char *extra)
+{
+	struct buf b;
+	struct str to_tag = STR_NULL;
+
+	if (status >= 200 && !r->m->to.tag.len) {
+		if (!r->to_tag[0]) {
+			stateless_tag(r);
+		}
+		to_tag = str_cstr(r->to_tag);
+	}
+	buf_init(&b, out_mem, sizeof(out_mem));
+	sip_msg_build_response(&b, r->m, status, reason, to_tag, r->top_via);
+	buf_put_cstr(&b, "Server: sipbox/" SIPBOX_VERSION "\r\n");
+	if (extra) {
+		buf_put_cstr(&b, extra);
+	}
+	sip_msg_build_end(&b, STR_NULL, STR_NULL);
+	if (b.err) {
+		log_error("sip: response %u does not fit in %d bytes", status,
+			CONFIG_SIP_MAX_MSG_SIZE);
+		return;
+	}
+	ep_st.responses_sent++;
+	if (r->tsx) {
+		sip_tsx_server_reply(r->tsx, status, b.p, b.len);
+	} else {
+		sip_tport_send(&r->from, b.p, b.len);
+	}
+}
+
+static bool is_local_host(struct str host)
+{
+	char ip[ADDR_STR_MAX];
+
+	if (str_ieq(host, str_cstr(ep_domain))) {
+		return true;
+	}
+	addr_format(&ep_local, ip, sizeof(ip));
+	/* "1.2.3.4:5060" or "[::1]:5060": compare the host part. */
+	*strrchr(ip, ':') = '\0';
+	return str_ieq(host, str_cstr(ip));
+}
+
+/* 8.2.2.3: option tags we don't support in Require (and, as the element
+ * that would forward, Proxy-Require: 16.3 step 6) get 420 listing them.
+ * sipbox supports no extension that a client may require yet. */
+static bool check_require(struct req *r)
+{
+	static const enum sip_hdr_id ids[] = { SIP_HDR_REQUIRE, SIP_HDR_PROXY_REQUIRE };
+	char unsupported[512];
+	struct buf b;
+
+	buf_init(&b, unsupported, sizeof(unsupported));
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		for (const struct sip_hdr *h = sip_msg_hdr(r->m, ids[i]); h;
+			h = sip_msg_hdr_next(r->m, h)) {
+			struct str rest = h->value;
+			struct str tag;
+			while (sip_parse_token_list(&rest, &tag)) {
+				buf_put_cstr(&b, b.len ? ", " : "Unsupported: ");
+				buf_put_str(&b, tag);
+			}
+		}
+	}
+	if (b.len == 0) {
+		return true;
+	}
+	buf_put_cstr(&b, "\r\n");
+	respond(r, 420, "Bad Extension", buf_cstr(&b) ? b.p : NULL);
+	return false;
+}
+
+static void on_options(struct req *r)
+{
+	const struct sip_uri *u = &r->m->ruri;
+
+	if (!is_local_host(u->host)) {
+		respond(r, 403, "Relaying Denied", NULL);
+		return;
+	}
+	if (u->user.len) {
+		respond(r, 404, "Not Found", NULL);
+		return;
+	}
+	/* 11.2: the capabilities of the server itself. */
+	respond(r, 200, "OK",
+		"Allow: " SIP_ALLOW "\r\n"
+		"Accept: application/sdp, application/pidf+xml, message/cpim, text/plain\r\n"
+		"Supported: \r\n");
+}
+
+static const method_fn methods[SIP_METHOD_COUNT] = {
+	[SIP_OPTIONS] = on_options,
+};
+
+static void on_cancel(struct req *r)
+{
+	/* 9.2: no INVITE stays pending here yet, so a CANCEL that matches
+	 * one finds it answered: 200 for the CANCEL, nothing else to do. */
+	if (sip_tsx_server_find_invite(r->m)) {
+		respond(r, 200, "OK", NULL);
+	} else {
+		respond(r, 481, "Call/Transaction Does Not Exist", NULL);
+	}
+}
+
+/* Requests answered here at once, with no state to keep, are answered
+ * statelessly (8.2.7): the same request gets the same answer again, so a
+ * retransmission needs no transaction, and a flood of OPTIONS pings holds
+ * no memory for 64*T1. Requests that a transaction user will handle (the
+ * registrar, proxy, presence agent to come) get a server transaction. */
+static void on_request(const struct sip_msg *m, const struct sip_peer *src)
+{
+	struct req r = { .m = m };
+	method_fn fn;
+
+	ep_st.requests++;
+	response_peer(m, src, &r.from);
+	fix_via(&r, src);
+	if (sip_tsx_server_absorb(m, src)) {
+		return;
+	}
+	if (m->method == SIP_ACK) {
+		return; /* ACK for a 2xx, or for a stateless answer: 8.2.7 */
+	}
+	if (m->method == SIP_CANCEL) {
+		on_cancel(&r);
+		return;
+	}
+	if (!check_require(&r)) {
+		return;
+	}
+	fn = methods[m->method];
+	if (m->max_forwards == 0 && !(fn && is_local_host(m->ruri.host) && !m->ruri.user.len)) {
+		respond(&r, 483, "Too Many Hops", NULL);
+		return;
+	}
+	if (fn) {
+		fn(&r);
+	} else if (m->method == SIP_METHOD_OTHER) {
+		respond(&r, 501, "Not Implemented", "Allow: " SIP_ALLOW "\r\n");
+	} else if (!is_local_host(m->ruri.host)) {
+		respond(&r, 403, "Relaying Denied", NULL);
+	} else {
+		respond(&r, 405, "Method Not Allowed", "Allow: " SIP_ALLOW "\r\n");
+	}
+}
+
+static void on_rx(const char *buf, size_t len, bool too_large, const struct sip_peer *src)
+{
+	struct sip_msg m;
+	struct sip_parse_err e = { 0 };
+	int rc;
+
+	arena_reset(&ep_arena);
+	rc = sip_msg_parse(&m, buf, len, &ep_arena, &e);
+	if (too_large && (rc == 0 || e.answerable) && m.request) {
+		e = (struct sip_parse_err){ 513, "Message Too Large", true };
+		rc = -EBADMSG;
+	}
+	if (rc < 0) {
+		char where[ADDR_STR_MAX];
+		log_ratelimited(&rl_bad, loop_now(), LOG_LEVEL_INFO, "sip: %s from %s: %u %s",
+			e.answerable ? "refused" : "dropped",
+			addr_format(&src->addr, where, sizeof(where)), e.status,
+			e.reason ? e.reason : "");
+		if (e.answerable) {
+			struct req r = { .m = &m };
+			ep_st.malformed++;
+			response_peer(&m, src, &r.from);
+			fix_via(&r, src);
+			respond(&r, e.status, e.reason, NULL);
+		} else {
+			ep_st.dropped++;
+		}
+		return;
+	}
+	if (!m.request) {
+		ep_st.dropped++; /* no client transactions yet */
+		return;
+	}
+	on_request(&m, src);
+}
+
+int sip_endpoint_start(const struct addr *a, char *where, size_t cap)
+{
+	int rc;
+
+	arena_init(&ep_arena, arena_mem, sizeof(arena_mem));
+	rc = sip_tsx_init(CONFIG_SIP_MAX_TSX, sip_tport_send);
+	if (rc == 0) {
+		rc = sip_tport_init(on_rx);
+	}
+	/* UDP and TCP on the same port; with port 0 the kernel picks the UDP
+	 * one and TCP follows it (a few tries in case TCP's is taken). */
+	for (int tries = 0; rc == 0 && tries < 8; tries++) {
+		struct addr tcp_bound;
+		rc = sip_tport_listen(SIP_PROTO_UDP, a, &ep_local);
+		if (rc == 0) {
+			rc = sip_tport_listen(SIP_PROTO_TCP, &ep_local, &tcp_bound);
+		}
+		if (rc != -EADDRINUSE || addr_port(a) != 0) {
+			break;
+		}
+		sip_tport_fini();
+		rc = 0;
+	}
+	if (rc < 0) {
+		sip_endpoint_stop();
+		return rc;
+	}
+	addr_format(&ep_local, where, cap);
+	return 0;
+}
+
+void sip_endpoint_stop(void)
+{
+	sip_tport_fini();
+	sip_tsx_fini();
+}
+
+void sip_endpoint_set_domain(const char *domain)
+{
+	snprintf(ep_domain, sizeof(ep_domain), "%s", domain);
+}
+
+void sip_endpoint_stats(struct sip_endpoint_stats *out, struct pool_stats *tsx)
+{
+	*out = ep_st;
+	sip_tsx_stats(tsx);
+}

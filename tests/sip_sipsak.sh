@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Interop with a client we didn't write: sipsak (Debian) sends OPTIONS to
+# sipbox over UDP and TCP, and its exit status tells whether a 200 came.
+# Also a raw exchange over TCP for what sipsak cannot show: a CRLFCRLF
+# keepalive ping gets its CRLF pong (RFC 5626 3.5.1), and a request for
+# another domain gets 403. Usage: tests/sip_sipsak.sh SIPBOX [QEMU...]
+set -u
+. "$(dirname "$0")/lib.sh"
+bin=$1; shift
+tmp=$(mktemp -d)
+pid=
+cleanup() { [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null; rm -rf "$tmp"; }
+trap cleanup EXIT
+
+"$@" "$bin" --data "$tmp/data" --domain office.example --sip 127.0.0.1:0 --http 127.0.0.1:0 >"$tmp/log" 2>&1 &
+pid=$!
+if ! wait_for_line "$tmp/log" 'ready: data' 60; then
+	fail "sipbox starts"; cat "$tmp/log"; totals; exit 1
+fi
+port=$(sed -n 's/.*sip: listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$tmp/log" | head -1)
+check "logs the SIP port" test -n "$port"
+
+out=$(timeout 20 sipsak -vv -s "sip:127.0.0.1:$port" 2>&1); rc=$?
+check "sipsak OPTIONS over UDP gets 200 (exit $rc)" test $rc = 0
+check "the 200 lists Allow" grep -qi '^Allow: .*OPTIONS' <<<"$out"
+out=$(timeout 20 sipsak -vv --transport tcp -s "sip:127.0.0.1:$port" 2>&1); rc=$?
+check "sipsak OPTIONS over TCP gets 200 (exit $rc)" test $rc = 0
+
+# Raw TCP: ping, then a request on the same connection.
+exec 8<>"/dev/tcp/127.0.0.1/$port"
+printf '\r\n\r\n' >&8
+pong=$(timeout 5 head -c 2 <&8 | od -An -c | tr -d ' ')
+check "CRLFCRLF ping gets a CRLF pong" test "$pong" = '\r\n'
+printf '\r\n' >&8; sleep 0.3; printf '\r\n' >&8
+pong=$(timeout 5 head -c 2 <&8 | od -An -c | tr -d ' ')
+check "a ping split across two segments gets its pong" test "$pong" = '\r\n'
+printf 'OPTIONS sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:1;branch=z9hG4bK-raw1\r\nMax-Forwards: 70\r\nFrom: <sip:raw@127.0.0.1>;tag=r1\r\nTo: <sip:127.0.0.1>\r\nCall-ID: raw-1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n' >&8
+resp=$(timeout 2 cat <&8)
+check "a request after the ping is answered on the same connection" grep -q '^SIP/2.0 200' <<<"$resp"
+exec 8<&-
+
+raw() { # raw REQUEST-LINE [EXTRA-HEADERS]: one request on a new connection; $MF = Max-Forwards
+	exec 8<>"/dev/tcp/127.0.0.1/$port"
+	printf '%s\r\nVia: SIP/2.0/TCP 127.0.0.1:1;branch=z9hG4bK-%s\r\nMax-Forwards: %s\r\nFrom: <sip:raw@127.0.0.1>;tag=r1\r\nTo: <sip:x@office.example>\r\nCall-ID: raw-%s\r\nCSeq: 1 %s\r\n%sContent-Length: 0\r\n\r\n' \
+		"$1" "$RANDOM" "${MF:-70}" "$RANDOM" "${1%% *}" "${2:-}" >&8
+	timeout 2 cat <&8
+	exec 8<&-
+}
+check "OPTIONS for another domain gets 403" grep -q '^SIP/2.0 403' <<<"$(raw 'OPTIONS sip:someone@elsewhere.example SIP/2.0')"
+check "OPTIONS for a user here gets 404 (no registrar yet)" grep -q '^SIP/2.0 404' <<<"$(raw 'OPTIONS sip:alice@office.example SIP/2.0')"
+check "an unknown method gets 501" grep -q '^SIP/2.0 501' <<<"$(raw 'FROBNICATE sip:office.example SIP/2.0')"
+check "a known method not served here gets 405" grep -q '^SIP/2.0 405' <<<"$(raw 'MESSAGE sip:alice@office.example SIP/2.0')"
+resp=$(raw 'OPTIONS sip:office.example SIP/2.0' $'Require: foo, bar\r\n')
+check "an unsupported Require gets 420" grep -q '^SIP/2.0 420' <<<"$resp"
+check "420 lists what is unsupported" grep -q '^Unsupported: foo, bar' <<<"$resp"
+check "Max-Forwards 0 for a user gets 483" grep -q '^SIP/2.0 483' <<<"$(MF=0 raw 'MESSAGE sip:alice@office.example SIP/2.0')"
+check "a bad CSeq gets 400 Bad CSeq" grep -q '^SIP/2.0 400 .*CSeq' <<<"$(printf 'OPTIONS sip:office.example SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:1;branch=z9hG4bK-b\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\nCall-ID: x\r\nCSeq: abc OPTIONS\r\nContent-Length: 0\r\n\r\n' | timeout 2 bash -c "exec 8<>/dev/tcp/127.0.0.1/$port; cat >&8; cat <&8")"
+
+kill -TERM "$pid"; wait "$pid"; rc=$?; pid=
+check "stops cleanly" test $rc = 0
+totals
