@@ -56,6 +56,34 @@ check "420 lists what is unsupported" grep -q '^Unsupported: foo, bar' <<<"$resp
 check "Max-Forwards 0 for a user gets 483" grep -q '^SIP/2.0 483' <<<"$(MF=0 raw 'MESSAGE sip:alice@office.example SIP/2.0')"
 check "a bad CSeq gets 400 Bad CSeq" grep -q '^SIP/2.0 400 .*CSeq' <<<"$(printf 'OPTIONS sip:office.example SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:1;branch=z9hG4bK-b\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\nCall-ID: x\r\nCSeq: abc OPTIONS\r\nContent-Length: 0\r\n\r\n' | timeout 2 bash -c "exec 8<>/dev/tcp/127.0.0.1/$port; cat >&8; cat <&8")"
 
+udp() { # udp MESSAGE: one datagram (in one write: bash's /dev/udp would split it)
+	printf '%s' "$1" | /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(2)
+s.sendto(sys.stdin.buffer.read(), ("127.0.0.1", int(sys.argv[1])))
+try: sys.stdout.write(s.recv(65536).decode("latin-1"))
+except socket.timeout: pass' "$port"
+}
+req=$'OPTIONS sip:office.example SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK-same;rport\r\nMax-Forwards: 70\r\nFrom: <sip:a@office.example>;tag=s1\r\nTo: <sip:office.example>\r\nCall-ID: same-1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n'
+tag1=$(udp "$req" | sed -n 's/^To: .*;tag=\([0-9a-f]*\).*/\1/p')
+tag2=$(udp "$req" | sed -n 's/^To: .*;tag=\([0-9a-f]*\).*/\1/p')
+check "a stateless answer repeats its To tag for a retransmission (8.2.7)" test -n "$tag1" -a "$tag1" = "$tag2"
+big=$(head -c 9000 /dev/zero | tr '\0' x)
+resp=$(udp "${req%Content-Length: 0*}Content-Type: text/plain"$'\r\n'"Content-Length: 9000"$'\r\n\r\n'"$big")
+check "a datagram over CONFIG_SIP_MAX_MSG_SIZE gets 513" grep -q '^SIP/2.0 513' <<<"$resp"
+
 kill -TERM "$pid"; wait "$pid"; rc=$?; pid=
 check "stops cleanly" test $rc = 0
+
+# IPv6: a listener on [::1], answered over TCP with received=::1.
+"$@" "$bin" --data "$tmp/data" --sip '[::1]:0' --http 127.0.0.1:0 >"$tmp/log6" 2>&1 &
+pid=$!
+wait_for_line "$tmp/log6" 'ready: data' 60
+port6=$(sed -n 's/.*sip: listening on \[::1\]:\([0-9]*\).*/\1/p' "$tmp/log6" | head -1)
+check "listens on [::1]" test -n "$port6"
+resp=$(printf 'OPTIONS sip:[::1] SIP/2.0\r\nVia: SIP/2.0/TCP [::1]:9;branch=z9hG4bK-v6\r\nMax-Forwards: 70\r\nFrom: <sip:a@[::1]>;tag=6\r\nTo: <sip:[::1]>\r\nCall-ID: v6\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n' |
+	timeout 3 bash -c "exec 8<>/dev/tcp/::1/${port6:-1}; cat >&8; cat <&8")
+check "OPTIONS over IPv6 TCP gets 200" grep -q '^SIP/2.0 200' <<<"$resp"
+check "the Via of the answer says received=::1" grep -q '^Via: SIP/2.0/TCP \[::1\]:9;branch=z9hG4bK-v6;received=::1' <<<"$resp"
+kill -TERM "$pid"; wait "$pid"; pid=
 totals
