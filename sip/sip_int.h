@@ -46,6 +46,8 @@ struct sip_tsx {
 	const struct sip_tsx_tu *tu;
 	void *tu_data;
 	struct sip_tsx *hnext;
+	uint64_t merge_hash; /* server: From tag, Call-ID, CSeq (8.2.2.2) */
+	struct sip_tsx *mnext;
 };
 
 struct sip_tsx_globals {
@@ -56,6 +58,8 @@ extern struct sip_tsx_globals sip_tsx_g;
 
 struct sip_tsx *sip_tsx_alloc(void);
 void sip_tsx_hash_insert(struct sip_tsx *t);
+/* The second index of server transactions, by merge_hash. */
+struct sip_tsx *sip_tsx_merge_find(uint64_t merge_hash);
 struct sip_tsx *sip_tsx_hash_find(uint64_t hash, const char *key, size_t key_len, bool server);
 /* Ends t: unhash, stop timers, free the response copy, tell the TU. */
 void sip_tsx_destroy(struct sip_tsx *t);

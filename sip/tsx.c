@@ -15,6 +15,7 @@ static unsigned pool_used;
 static unsigned pool_high;
 static unsigned pool_next; /* where the search for a free slot starts */
 static struct sip_tsx **buckets;
+static struct sip_tsx **merge_buckets;
 static unsigned n_buckets; /* a power of two */
 
 uint64_t sip_tsx_fnv(uint64_t h, const void *p, size_t n)
@@ -35,11 +36,13 @@ int sip_tsx_init(unsigned cap, sip_tsx_send_fn send)
 	}
 	pool = calloc(cap, sizeof(*pool));
 	buckets = calloc(n_buckets, sizeof(*buckets));
-	if (!pool || !buckets) {
+	merge_buckets = calloc(n_buckets, sizeof(*merge_buckets));
+	if (!pool || !buckets || !merge_buckets) {
 		free(pool);
 		free(buckets);
+		free(merge_buckets);
 		pool = NULL;
-		buckets = NULL;
+		buckets = merge_buckets = NULL;
 		return -ENOMEM;
 	}
 	pool_cap = cap;
@@ -58,8 +61,9 @@ void sip_tsx_fini(void)
 	}
 	free(pool);
 	free(buckets);
+	free(merge_buckets);
 	pool = NULL;
-	buckets = NULL;
+	buckets = merge_buckets = NULL;
 	pool_cap = 0;
 }
 
@@ -104,6 +108,21 @@ void sip_tsx_hash_insert(struct sip_tsx *t)
 
 	t->hnext = *b;
 	*b = t;
+	if (t->server) {
+		b = &merge_buckets[t->merge_hash & (n_buckets - 1)];
+		t->mnext = *b;
+		*b = t;
+	}
+}
+
+struct sip_tsx *sip_tsx_merge_find(uint64_t merge_hash)
+{
+	for (struct sip_tsx *t = merge_buckets[merge_hash & (n_buckets - 1)]; t; t = t->mnext) {
+		if (t->merge_hash == merge_hash) {
+			return t;
+		}
+	}
+	return NULL;
 }
 
 struct sip_tsx *sip_tsx_hash_find(uint64_t hash, const char *key, size_t key_len, bool server)
@@ -126,6 +145,15 @@ static void unhash(struct sip_tsx *t)
 	}
 	if (*pp) {
 		*pp = t->hnext;
+	}
+	if (t->server) {
+		pp = &merge_buckets[t->merge_hash & (n_buckets - 1)];
+		while (*pp && *pp != t) {
+			pp = &(*pp)->mnext;
+		}
+		if (*pp) {
+			*pp = t->mnext;
+		}
 	}
 }
 

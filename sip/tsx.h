@@ -62,6 +62,10 @@ void sip_tsx_stats(struct pool_stats *out);
  * response, if any, is sent again) or an ACK to a non-2xx final response.
  * False: the request is new (or an ACK for a 2xx), for the TU. */
 bool sip_tsx_server_absorb(const struct sip_msg *req, const struct sip_peer *from);
+/* 8.2.2.2: a request without a To tag whose From tag, Call-ID and CSeq
+ * equal those of an ongoing server transaction it did not match (the
+ * same request forked to us along two paths). The TU answers it 482. */
+bool sip_tsx_server_is_merged(const struct sip_msg *req);
 /* Creates the server transaction for a new request (not ACK). The TU
  * answers an INVITE with 100 Trying at once through it (17.2.1). NULL when
  * the pool is full (-ENOSPC: the caller answers 503 statelessly) or the

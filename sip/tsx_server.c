@@ -85,6 +85,22 @@ static int make_key(const struct sip_msg *m, char *key, struct str to_tag)
 	return over ? -E2BIG : (int)len;
 }
 
+static uint64_t merge_hash(const struct sip_msg *m)
+{
+	uint64_t h = SIP_TSX_FNV_INIT;
+
+	h = sip_tsx_fnv(h, m->from.tag.p, m->from.tag.len);
+	h = sip_tsx_fnv(h, "|", 1);
+	h = sip_tsx_fnv(h, m->call_id.p, m->call_id.len);
+	h = sip_tsx_fnv(h, &m->cseq.num, sizeof(m->cseq.num));
+	return sip_tsx_fnv(h, m->cseq.method_str.p, m->cseq.method_str.len);
+}
+
+bool sip_tsx_server_is_merged(const struct sip_msg *req)
+{
+	return req->to.tag.len == 0 && sip_tsx_merge_find(merge_hash(req)) != NULL;
+}
+
 static struct sip_tsx *find(const struct sip_msg *m, struct str to_tag)
 {
 	char key[SIP_TSX_KEY_MAX];
@@ -209,6 +225,7 @@ struct sip_tsx *sip_tsx_server_create(
 	t->key_len = (uint16_t)n;
 	memcpy(t->key, key, (size_t)n);
 	t->hash = sip_tsx_fnv(SIP_TSX_FNV_INIT, key, (size_t)n);
+	t->merge_hash = merge_hash(req);
 	sip_tsx_hash_insert(t);
 	t->state = t->invite ? SIP_TSX_PROCEEDING : SIP_TSX_TRYING;
 	return t;

@@ -245,6 +245,33 @@ static void keys_separate_methods_senders_and_2543(void)
 	teardown();
 }
 
+static void merged_requests_8_2_2_2(void)
+{
+	struct sip_msg first = request(SIP_MESSAGE, "z9hG4bK-path1");
+	struct sip_msg second = request(SIP_MESSAGE, "z9hG4bK-path2");
+	struct sip_msg next = request(SIP_MESSAGE, "z9hG4bK-path3");
+	struct sip_msg in_dialog = request(SIP_MESSAGE, "z9hG4bK-path4");
+	int err = 0;
+
+	setup(4);
+	first.cseq.method_str = STR("MESSAGE");
+	second.cseq.method_str = STR("MESSAGE");
+	next.cseq.method_str = STR("MESSAGE");
+	in_dialog.cseq.method_str = STR("MESSAGE");
+	CHECK(!sip_tsx_server_is_merged(&first));
+	CHECK(sip_tsx_server_create(&first, &udp, &err) != NULL);
+	/* the same request by another path: merged */
+	CHECK(!sip_tsx_server_absorb(&second, &udp));
+	CHECK(sip_tsx_server_is_merged(&second));
+	/* another CSeq is another request */
+	next.cseq.num = 2;
+	CHECK(!sip_tsx_server_is_merged(&next));
+	/* with a To tag the rule does not apply */
+	in_dialog.to.tag = STR("t");
+	CHECK(!sip_tsx_server_is_merged(&in_dialog));
+	teardown();
+}
+
 static void cancel_finds_its_invite(void)
 {
 	struct sip_msg inv = request(SIP_INVITE, "z9hG4bK-inv5");
@@ -305,5 +332,6 @@ static void send_failure_ends_transaction(void)
 UNIT_SUITE(sip_tsx, UNIT_TEST(invite_non_2xx_timer_g_doubles_then_h),
 	UNIT_TEST(invite_ack_confirms_then_timer_i), UNIT_TEST(invite_2xx_ends_at_once),
 	UNIT_TEST(non_invite_timer_j), UNIT_TEST(reliable_transport_ends_at_once),
-	UNIT_TEST(keys_separate_methods_senders_and_2543), UNIT_TEST(cancel_finds_its_invite),
-	UNIT_TEST(pool_full_and_long_keys), UNIT_TEST(send_failure_ends_transaction));
+	UNIT_TEST(keys_separate_methods_senders_and_2543), UNIT_TEST(merged_requests_8_2_2_2),
+	UNIT_TEST(cancel_finds_its_invite), UNIT_TEST(pool_full_and_long_keys),
+	UNIT_TEST(send_failure_ends_transaction));
