@@ -55,8 +55,7 @@ struct listener_opt {
 };
 static const struct listener_opt listener_opts[] = {
 	[OPT_SIP - OPT_SIP] = { "--sip", 1, NULL, NULL },
-	[OPT_SIPS - OPT_SIP] = { "--sips", ENABLE_SIP_TLS, "CONFIG_SIP_TLS",
-		"the SIP-over-TLS transport is not implemented yet" },
+	[OPT_SIPS - OPT_SIP] = { "--sips", ENABLE_SIP_TLS, "CONFIG_SIP_TLS", NULL },
 	[OPT_MSRP - OPT_SIP] = { "--msrp", ENABLE_MSRP, "CONFIG_MSRP",
 		"the MSRP relay is not implemented yet" },
 };
@@ -76,7 +75,8 @@ static void usage(FILE *f)
 		"                      one; on first start the host name)\n"
 		"  --sip ADDR:PORT     SIP over UDP and TCP, e.g. 0.0.0.0:5060 or [::]:5060\n"
 		"                      (port 0 = any free port; the log says which)\n"
-		"  --sips ADDR:PORT    SIP over TLS, e.g. 0.0.0.0:5061\n"
+		"  --sips ADDR:PORT    SIP over TLS, e.g. 0.0.0.0:5061, with the certificate in\n"
+		"                      the store (self-signed for the domain on first start)\n"
 		"  --msrp ADDR:PORT    MSRP relay, e.g. 0.0.0.0:2855\n"
 		"  --http ADDR:PORT    admin web UI (default " DEFAULT_HTTP "; port 0 = any free)\n"
 		"  --log-level LEVEL   error, warn, info (default) or debug\n"
@@ -146,8 +146,13 @@ int main(int argc, char **argv)
 			if (l->missing) {
 				return bad(l->name, optarg, l->missing);
 			}
-			o.sip = a;
-			o.have_sip = true;
+			if (c == OPT_SIP) {
+				o.sip = a;
+				o.have_sip = true;
+			} else {
+				o.sips = a;
+				o.have_sips = true;
+			}
 			break;
 		}
 		case OPT_HTTP:

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "autoconf.h"
@@ -14,6 +15,9 @@
 #include "core/sig.h"
 #include "core/store.h"
 #include "sip/endpoint.h"
+#if ENABLE_SIP_TLS
+#include "core/cert.h"
+#endif
 #include "webui/http.h"
 
 /* How long a web thread waits for the loop before answering 503. */
@@ -118,6 +122,55 @@ static int apply_domain(const char *domain)
 	return 0;
 }
 
+#if ENABLE_SIP_TLS
+/* RFC 3261 26.3.1 (sips): the box's certificate, self-signed for the
+ * domain on first start (kept in the store, renewed when the domain
+ * changes) unless the admin imported one. */
+static int start_tls(const struct addr *a)
+{
+	char why[256];
+	char where[ADDR_STR_MAX];
+	struct tls_server *srv;
+	struct cert_info ci;
+	int rc = cert_ensure(srv_store, srv_domain, why, sizeof(why));
+
+	if (rc >= 0) {
+		rc = store_flush(srv_store);
+	}
+	if (rc < 0) {
+		fprintf(stderr, "sipbox: --sips: no certificate: %s\n",
+			rc == -EINVAL ? why : store_strerror(rc));
+		return rc;
+	}
+	srv = cert_load(store_loop_txn(srv_store), why, sizeof(why));
+	if (!srv) {
+		fprintf(stderr, "sipbox: --sips: cannot use the stored certificate: %s\n", why);
+		return -EINVAL;
+	}
+	rc = sip_endpoint_listen_tls(a, srv, where, sizeof(where));
+	if (rc < 0) {
+		fprintf(stderr, "sipbox: --sips %s: cannot listen there: %s\n",
+			addr_format(a, where, sizeof(where)), strerror(-rc));
+		return rc;
+	}
+	if (cert_info_get(store_loop_txn(srv_store), &ci) == 0) {
+		char until[32];
+		time_t t = (time_t)ci.not_after;
+		struct tm tm;
+		strftime(until, sizeof(until), "%Y-%m-%d", gmtime_r(&t, &tm));
+		log_info("sip: TLS listening on %s (%s certificate for %s, valid until %s)", where,
+			ci.imported ? "imported" : "self-signed", ci.cn, until);
+	}
+	return 0;
+}
+#else
+static int start_tls(const struct addr *a)
+{
+	(void)a;
+	return -ENOTSUP;
+}
+#endif
+
 /* Everything between the open store and the loop; returns 0 or the exit
  * status. What it set up is torn down by stop_all() whatever failed. */
 static int start(const struct server_opts *o)
@@ -145,16 +198,25 @@ static int start(const struct server_opts *o)
 		return 1;
 	}
 	loop_set_iteration_end(on_iteration_end);
-	if (o->have_sip) {
+	if (o->have_sip || o->have_sips) {
 		sip_endpoint_set_domain(srv_domain);
-		rc = sip_endpoint_start(&o->sip, where, sizeof(where));
+		if (sip_endpoint_start() < 0) {
+			fprintf(stderr, "sipbox: out of memory for the SIP tables\n");
+			return 1;
+		}
+		srv_sip_up = true;
+	}
+	if (o->have_sip) {
+		rc = sip_endpoint_listen(&o->sip, where, sizeof(where));
 		if (rc < 0) {
 			fprintf(stderr, "sipbox: --sip %s: cannot listen there: %s\n",
 				addr_format(&o->sip, where, sizeof(where)), strerror(-rc));
 			return 2;
 		}
-		srv_sip_up = true;
 		log_info("sip: listening on %s (UDP and TCP)", where);
+	}
+	if (o->have_sips && start_tls(&o->sips) < 0) {
+		return 2;
 	}
 	if (o->have_http) {
 		if (webui_start(&o->http, srv_store, where, sizeof(where)) < 0) {

@@ -19,6 +19,8 @@ struct server_opts {
 	struct addr http;
 	bool have_sip;
 	struct addr sip;
+	bool have_sips;
+	struct addr sips;
 };
 
 /* A consistent picture of the server for the web UI, taken on the loop

@@ -319,7 +319,7 @@ static void on_rx(const char *buf, size_t len, bool too_large, const struct sip_
 	on_request(&m, src);
 }
 
-int sip_endpoint_start(const struct addr *a, char *where, size_t cap)
+int sip_endpoint_start(void)
 {
 	int rc;
 
@@ -328,9 +328,16 @@ int sip_endpoint_start(const struct addr *a, char *where, size_t cap)
 	if (rc == 0) {
 		rc = sip_tport_init(on_rx);
 	}
+	return rc;
+}
+
+int sip_endpoint_listen(const struct addr *a, char *where, size_t cap)
+{
+	int rc = 0;
+
 	/* UDP and TCP on the same port; with port 0 the kernel picks the UDP
 	 * one and TCP follows it (a few tries in case TCP's is taken). */
-	for (int tries = 0; rc == 0 && tries < 8; tries++) {
+	for (int tries = 0; tries < 8; tries++) {
 		struct addr tcp_bound;
 		rc = sip_tport_listen(SIP_PROTO_UDP, a, &ep_local);
 		if (rc == 0) {
@@ -343,16 +350,35 @@ int sip_endpoint_start(const struct addr *a, char *where, size_t cap)
 		rc = 0;
 	}
 	if (rc < 0) {
-		sip_endpoint_stop();
 		return rc;
 	}
 	addr_format(&ep_local, where, cap);
 	return 0;
 }
 
+#if ENABLE_SIP_TLS
+int sip_endpoint_listen_tls(const struct addr *a, struct tls_server *srv, char *where, size_t cap)
+{
+	struct addr bound;
+	int rc;
+
+	sip_tport_set_tls(srv);
+	rc = sip_tport_listen(SIP_PROTO_TLS, a, &bound);
+	if (rc < 0) {
+		return rc;
+	}
+	if (!ep_local.len) {
+		ep_local = bound;
+	}
+	addr_format(&bound, where, cap);
+	return 0;
+}
+#endif
+
 void sip_endpoint_stop(void)
 {
 	sip_tport_fini();
+	sip_tport_set_tls(NULL);
 	sip_tsx_fini();
 }
 

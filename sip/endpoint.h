@@ -11,13 +11,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "autoconf.h"
 #include "core/addr.h"
 #include "core/pool.h"
 
-/* Starts the transaction layer and the UDP and TCP listeners on a (port
- * 0: any free port, the same for both); where gets the bound address as
- * text. -errno when it cannot listen. */
-int sip_endpoint_start(const struct addr *a, char *where, size_t cap);
+/* Starts the transaction layer and the transports (-ENOMEM). */
+int sip_endpoint_start(void);
+/* UDP and TCP listeners on a (port 0: any free port, the same for both);
+ * where gets the bound address as text. -errno when it cannot listen. */
+int sip_endpoint_listen(const struct addr *a, char *where, size_t cap);
+#if ENABLE_SIP_TLS
+struct tls_server;
+/* A SIP-over-TLS listener with the credential srv (the endpoint takes
+ * over the caller's reference). */
+int sip_endpoint_listen_tls(const struct addr *a, struct tls_server *srv, char *where, size_t cap);
+#endif
+/* Closes every listener and connection, ends every transaction. */
 void sip_endpoint_stop(void);
 /* The domain this server is responsible for (requests for other hosts
  * are refused until the proxy exists). Copied. */

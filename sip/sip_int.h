@@ -10,7 +10,10 @@
 
 /* tport.c hands received messages up through this; tport_tcp.c too. */
 extern sip_tport_rx_fn sip_tport_rx;
-int sip_tport_tcp_listen(const struct addr *a, struct addr *bound);
+struct tls_server;
+/* tls: a SIP-over-TLS listener, with the credential set by
+ * sip_tport_set_tls(). */
+int sip_tport_tcp_listen(const struct addr *a, struct addr *bound, bool tls);
 int sip_tport_tcp_send(const struct sip_peer *to, const void *data, size_t len);
 void sip_tport_tcp_fini(void);
 void sip_tport_tcp_stats(struct pool_stats *out);

@@ -96,8 +96,8 @@ int sip_tport_listen(enum sip_proto proto, const struct addr *a, struct addr *bo
 	int one = 1;
 	int rc;
 
-	if (proto == SIP_PROTO_TCP) {
-		return sip_tport_tcp_listen(a, bound);
+	if (proto == SIP_PROTO_TCP || (ENABLE_SIP_TLS && proto == SIP_PROTO_TLS)) {
+		return sip_tport_tcp_listen(a, bound, proto == SIP_PROTO_TLS);
 	}
 	if (proto != SIP_PROTO_UDP) {
 		return -EPROTONOSUPPORT;
@@ -152,7 +152,7 @@ int sip_tport_send(const struct sip_peer *to, const void *data, size_t len)
 {
 	struct listener *l;
 
-	if (to->proto == SIP_PROTO_TCP) {
+	if (to->proto == SIP_PROTO_TCP || to->proto == SIP_PROTO_TLS) {
 		int rc = sip_tport_tcp_send(to, data, len);
 		if (rc == 0) {
 			tport_st.tx++;

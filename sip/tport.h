@@ -38,6 +38,10 @@ void sip_tport_fini(void);
 /* Opens a listener; bound gets the address really bound (port 0 = any).
  * -errno on failure (EADDRINUSE, EACCES, ...). */
 int sip_tport_listen(enum sip_proto proto, const struct addr *a, struct addr *bound);
+struct tls_server;
+/* The credential of the TLS listeners (a reference is taken; NULL drops
+ * it). Open connections keep the one they started with. */
+void sip_tport_set_tls(struct tls_server *srv);
 /* Sends one whole message. UDP: one datagram to to->addr. 0 or -errno;
  * a UDP send error is returned, never retried here. */
 int sip_tport_send(const struct sip_peer *to, const void *data, size_t len);

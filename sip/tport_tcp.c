@@ -1,7 +1,9 @@
-/* SIP over TCP (RFC 3261 18.3): a fixed table of connections, framing by
+/* SIP over TCP (RFC 3261 18.3) and TLS (RFC 3261 26.3.1, 18.3 over a
+ * core/tls engine): a fixed table of connections, framing by
  * Content-Length as a resumable scanner, CRLF keepalive (RFC 5626 3.5.1),
- * idle timeout swept by the housekeeping tick, limits in total and per
- * source address, and a bounded output queue per connection. */
+ * idle timeout and TLS handshake deadline swept by the housekeeping tick,
+ * limits in total and per source address (TCP and TLS together), and a
+ * bounded output queue of plaintext per connection. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,9 @@
 #include "core/log.h"
 #include "core/loop.h"
 #include "sip/sip_int.h"
+#if ENABLE_SIP_TLS
+#include "core/tls.h"
+#endif
 
 #define OUTQ_MAX (CONFIG_SIP_TCP_OUTQ_KB * 1024)
 
@@ -25,19 +30,27 @@ struct tcp_conn {
 	char *out;
 	size_t out_len;
 	uint64_t last_rx_ms;
+	uint64_t accepted_ms;
 	bool close_after_flush;
+#if ENABLE_SIP_TLS
+	struct tls_conn *tls; /* NULL for plain TCP */
+#endif
 };
 
 struct tcp_listener {
 	struct loop_fd w;
 	struct addr local;
 	bool used;
+	bool tls;
 };
 
 static struct tcp_conn *conns;
 static unsigned n_conns;
 static unsigned high_conns;
-static struct tcp_listener tcp_listeners[2];
+static struct tcp_listener tcp_listeners[4];
+#if ENABLE_SIP_TLS
+static struct tls_server *tls_srv;
+#endif
 static struct log_rl rl_limit;
 static bool tick_added;
 
@@ -51,8 +64,25 @@ static struct tcp_conn *conn_by_id(uint32_t id)
 	return &conns[idx];
 }
 
+static bool conn_tls(const struct tcp_conn *c)
+{
+#if ENABLE_SIP_TLS
+	return c->tls != NULL;
+#else
+	(void)c;
+	return false;
+#endif
+}
+
 static void conn_close(struct tcp_conn *c)
 {
+#if ENABLE_SIP_TLS
+	if (c->tls) {
+		tls_conn_free(c->tls);
+		free(c->tls);
+		c->tls = NULL;
+	}
+#endif
 	loop_fd_del(&c->w);
 	close(c->w.fd);
 	free(c->rx);
@@ -78,13 +108,45 @@ static void update_events(struct tcp_conn *c)
 {
 	unsigned ev = c->out_len ? LOOP_OUT : 0;
 
+#if ENABLE_SIP_TLS
+	/* The engine knows when it needs the socket: records to send, or
+	 * room for more. Plaintext waiting for the engine waits for that. */
+	if (c->tls) {
+		ev = tls_conn_wants(c->tls);
+	}
+#endif
 	/* Backpressure: a peer that does not read its responses is not read
 	 * from until it does. */
-	if (c->out_len <= OUTQ_MAX / 2 && !c->close_after_flush) {
+	if (c->out_len > OUTQ_MAX / 2 || c->close_after_flush) {
+		ev &= ~(unsigned)LOOP_IN;
+	} else if (!conn_tls(c)) {
 		ev |= LOOP_IN;
 	}
 	loop_fd_set_events(&c->w, ev);
 }
+
+#if ENABLE_SIP_TLS
+/* Hands queued plaintext to the engine, a record at a time, and pushes
+ * the records to the socket. */
+static int tls_push(struct tcp_conn *c)
+{
+	while (c->out_len) {
+		ssize_t n = tls_conn_write(c->tls, c->out, c->out_len);
+		if (n < 0) {
+			return (int)n;
+		}
+		if (n == 0) {
+			break; /* handshake not done, or the engine is full */
+		}
+		memmove(c->out, c->out + n, c->out_len - (size_t)n);
+		c->out_len -= (size_t)n;
+		if (tls_conn_on_writable(c->tls, c->w.fd) < 0) {
+			return tls_conn_err(c->tls);
+		}
+	}
+	return 0;
+}
+#endif
 
 static int flush(struct tcp_conn *c)
 {
@@ -106,7 +168,7 @@ static int conn_write(struct tcp_conn *c, const void *data, size_t len)
 {
 	const char *p = data;
 
-	if (c->out_len == 0) {
+	if (c->out_len == 0 && !conn_tls(c)) {
 		ssize_t n = send(c->w.fd, p, len, MSG_NOSIGNAL);
 		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
 			return -errno;
@@ -129,6 +191,14 @@ static int conn_write(struct tcp_conn *c, const void *data, size_t len)
 		memcpy(c->out + c->out_len, p, len);
 		c->out_len += len;
 	}
+#if ENABLE_SIP_TLS
+	if (c->tls) {
+		int rc = tls_push(c);
+		if (rc < 0) {
+			return rc;
+		}
+	}
+#endif
 	update_events(c);
 	return 0;
 }
@@ -175,7 +245,9 @@ static long frame_len(const char *buf, size_t len, size_t *hdr_end)
 
 static void deliver(struct tcp_conn *c)
 {
-	struct sip_peer from = { .proto = SIP_PROTO_TCP, .addr = c->peer, .conn = c->id };
+	struct sip_peer from = {
+		.proto = conn_tls(c) ? SIP_PROTO_TLS : SIP_PROTO_TCP, .addr = c->peer, .conn = c->id
+	};
 	uint32_t id = c->id;
 
 	for (;;) {
@@ -224,10 +296,64 @@ static void deliver(struct tcp_conn *c)
 	}
 }
 
+#if ENABLE_SIP_TLS
+static void tls_event(struct tcp_conn *c, unsigned events)
+{
+	uint32_t id = c->id;
+	char why[128];
+
+	if (events & (LOOP_IN | LOOP_ERR)) {
+		tls_conn_on_readable(c->tls, c->w.fd);
+	}
+	if (events & LOOP_OUT) {
+		tls_conn_on_writable(c->tls, c->w.fd);
+	}
+	if (tls_push(c) < 0) {
+		goto closed;
+	}
+	for (;;) {
+		ssize_t n = tls_conn_read(
+			c->tls, c->rx + c->rx_len, CONFIG_SIP_MAX_MSG_SIZE + 1 - c->rx_len);
+		if (n <= 0) {
+			break;
+		}
+		c->rx_len += (size_t)n;
+		c->last_rx_ms = loop_now();
+		deliver(c);
+		if (!conn_by_id(id)) {
+			return;
+		}
+	}
+	if (c->close_after_flush && c->out_len == 0) {
+		tls_conn_close(c->tls);
+	}
+	if (tls_conn_finished(c->tls)) {
+		goto closed;
+	}
+	update_events(c);
+	return;
+closed:
+	if (tls_conn_err(c->tls) && tls_conn_br_err(c->tls)) {
+		char where[ADDR_STR_MAX];
+		log_ratelimited(&rl_limit, loop_now(), LOG_LEVEL_INFO, "sip: tls from %s: %s",
+			addr_format(&c->peer, where, sizeof(where)),
+			tls_conn_strerror(c->tls, why, sizeof(why)));
+	}
+	conn_close(c);
+}
+#endif
+
 static void conn_event(struct loop_fd *w, unsigned events)
 {
 	struct tcp_conn *c = w->arg;
 	uint32_t id = c->id;
+
+#if ENABLE_SIP_TLS
+	if (c->tls) {
+		tls_event(c, events);
+		return;
+	}
+#endif
 
 	if (events & LOOP_OUT) {
 		if (flush(c) < 0) {
@@ -259,8 +385,31 @@ static void conn_event(struct loop_fd *w, unsigned events)
 	}
 }
 
+#if ENABLE_SIP_TLS
+static struct tls_conn *tls_start(void)
+{
+	struct tls_conn *t = tls_srv ? malloc(sizeof(*t)) : NULL;
+	int rc;
+
+	if (!t) {
+		return NULL;
+	}
+	rc = tls_conn_init(t, tls_srv);
+	if (rc == -EPROTO) {
+		tls_conn_free(t);
+	}
+	if (rc < 0) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+#endif
+
 static void on_accept(struct loop_fd *w, unsigned events)
 {
+	struct tcp_listener *l = w->arg;
+
 	(void)events;
 	for (int k = 0; k < 16; k++) {
 		struct addr peer = { .len = sizeof(peer.u) };
@@ -289,9 +438,25 @@ static void on_accept(struct loop_fd *w, unsigned events)
 			continue;
 		}
 		c->rx = malloc(CONFIG_SIP_MAX_MSG_SIZE + 1);
+#if ENABLE_SIP_TLS
+		c->tls = NULL;
+		if (c->rx && l->tls && !(c->tls = tls_start())) {
+			free(c->rx);
+			c->rx = NULL; /* refused below */
+		}
+#else
+		(void)l;
+#endif
 		if (!c->rx || loop_fd_add(&c->w, fd, LOOP_IN, conn_event, c) < 0) {
 			free(c->rx);
 			c->rx = NULL;
+#if ENABLE_SIP_TLS
+			if (c->tls) {
+				tls_conn_free(c->tls);
+				free(c->tls);
+				c->tls = NULL;
+			}
+#endif
 			close(fd);
 			continue;
 		}
@@ -301,7 +466,7 @@ static void on_accept(struct loop_fd *w, unsigned events)
 		c->rx_len = 0;
 		c->out_len = 0;
 		c->close_after_flush = false;
-		c->last_rx_ms = loop_now();
+		c->last_rx_ms = c->accepted_ms = loop_now();
 		if (++n_conns > high_conns) {
 			high_conns = n_conns;
 		}
@@ -311,14 +476,41 @@ static void on_accept(struct loop_fd *w, unsigned events)
 static void tcp_tick(uint64_t now_ms)
 {
 	for (unsigned i = 0; conns && i < CONFIG_SIP_MAX_TCP_CONNS; i++) {
-		if (conns[i].id &&
-			now_ms - conns[i].last_rx_ms >= (uint64_t)CONFIG_SIP_TCP_IDLE_S * 1000) {
-			conn_close(&conns[i]);
+		struct tcp_conn *c = &conns[i];
+		if (!c->id) {
+			continue;
 		}
+		if (now_ms - c->last_rx_ms >= (uint64_t)CONFIG_SIP_TCP_IDLE_S * 1000) {
+			conn_close(c);
+			continue;
+		}
+#if ENABLE_SIP_TLS
+		if (c->tls && !tls_conn_handshake_done(c->tls) &&
+			now_ms - c->accepted_ms >= (uint64_t)CONFIG_SIP_TLS_HANDSHAKE_S * 1000) {
+			char where[ADDR_STR_MAX];
+			log_ratelimited(&rl_limit, now_ms, LOG_LEVEL_INFO,
+				"sip: tls from %s: no handshake within %d s, closed",
+				addr_format(&c->peer, where, sizeof(where)),
+				CONFIG_SIP_TLS_HANDSHAKE_S);
+			conn_close(c);
+		}
+#endif
 	}
 }
 
-int sip_tport_tcp_listen(const struct addr *a, struct addr *bound)
+void sip_tport_set_tls(struct tls_server *srv)
+{
+#if ENABLE_SIP_TLS
+	if (tls_srv) {
+		tls_server_unref(tls_srv);
+	}
+	tls_srv = srv;
+#else
+	(void)srv;
+#endif
+}
+
+int sip_tport_tcp_listen(const struct addr *a, struct addr *bound, bool tls)
 {
 	struct tcp_listener *l = NULL;
 	int one = 1;
@@ -367,6 +559,7 @@ int sip_tport_tcp_listen(const struct addr *a, struct addr *bound)
 		return rc;
 	}
 	l->used = true;
+	l->tls = tls;
 	*bound = l->local;
 	return 0;
 }

@@ -12,7 +12,7 @@ pid=
 cleanup() { [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
 
-"$@" "$bin" --data "$tmp/data" --domain office.example --sip 127.0.0.1:0 --http 127.0.0.1:0 >"$tmp/log" 2>&1 &
+"$@" "$bin" --data "$tmp/data" --domain office.example --sip 127.0.0.1:0 --sips 127.0.0.1:0 --http 127.0.0.1:0 >"$tmp/log" 2>&1 &
 pid=$!
 if ! wait_for_line "$tmp/log" 'ready: data' 60; then
 	fail "sipbox starts"; cat "$tmp/log"; totals; exit 1
@@ -25,6 +25,22 @@ check "sipsak OPTIONS over UDP gets 200 (exit $rc)" test $rc = 0
 check "the 200 lists Allow" grep -qi '^Allow: .*OPTIONS' <<<"$out"
 out=$(timeout 20 sipsak -vv --transport tcp -s "sip:127.0.0.1:$port" 2>&1); rc=$?
 check "sipsak OPTIONS over TCP gets 200 (exit $rc)" test $rc = 0
+
+# TLS: the certificate made on first start, sipsak and openssl as clients.
+tport=$(sed -n 's/.*sip: TLS listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$tmp/log" | head -1)
+check "logs the SIP TLS port and a self-signed certificate" grep -q 'self-signed certificate for office.example' "$tmp/log"
+out=$(timeout 20 sipsak -vv --transport tls --tls-ignore-cert-failure -s "sip:127.0.0.1:${tport:-1}" 2>&1); rc=$?
+check "sipsak OPTIONS over TLS gets 200 (exit $rc)" test $rc = 0
+out=$( (printf 'OPTIONS sip:office.example SIP/2.0\r\nVia: SIP/2.0/TLS 127.0.0.1:9;branch=z9hG4bK-tls1\r\nMax-Forwards: 70\r\nFrom: <sip:a@office.example>;tag=1\r\nTo: <sip:office.example>\r\nCall-ID: tls1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n'; sleep 2) |
+	timeout 10 openssl s_client -connect "127.0.0.1:${tport:-1}" -servername office.example 2>&1)
+check "openssl s_client: TLS 1.2 handshake" grep -q 'Protocol *: TLSv1.2' <<<"$out"
+check "openssl s_client: an ECDHE-ECDSA AEAD suite" grep -qE 'Cipher *: ECDHE-ECDSA-(CHACHA20-POLY1305|AES(128|256)-GCM-SHA(256|384))' <<<"$out"
+check "openssl s_client: certificate CN is the domain" grep -q 'subject=CN *= *office.example' <<<"$out"
+check "OPTIONS over TLS gets 200" grep -q '^SIP/2.0 200' <<<"$out"
+printf 'OPTIONS sip:x SIP/2.0\r\n\r\n' | timeout 8 bash -c "exec 8<>/dev/tcp/127.0.0.1/${tport:-1}; cat >&8; cat <&8" >"$tmp/plain" 2>/dev/null
+rc=$?
+check "plain text on the TLS port: the connection is closed (exit $rc, not the timeout's 124)" test $rc != 124
+check "plain text on the TLS port gets no SIP answer" test "$(grep -c 'SIP/2.0' "$tmp/plain")" = 0
 
 # Raw TCP: ping, then a request on the same connection.
 exec 8<>"/dev/tcp/127.0.0.1/$port"
