@@ -8,6 +8,7 @@
 
 #include "autoconf.h"
 #include "core/addr.h"
+#include "core/cli.h"
 #include "core/log.h"
 #include "core/server.h"
 #include "core/sig.h"
@@ -64,6 +65,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: sipbox [OPTIONS]\n"
+		"       sipbox [--data DIR] COMMAND ...\n"
 		"\n"
 		"SIP registrar, forking proxy, presence agent and MSRP relay for a small office.\n"
 		"Runs in the foreground until SIGTERM or SIGINT; SIGHUP reloads the settings.\n"
@@ -84,8 +86,13 @@ static void usage(FILE *f)
 		"  --help              this text\n"
 		"  --version           version, features and library versions\n"
 		"\n"
+		"\n"
+		"Commands (on the store in --data, whether the server runs or not):\n"
+		"%s"
+		"\n"
 		"Addresses are numeric (no name lookups). Exit status: 0 after a clean stop,\n"
-		"2 for a bad option or an unusable data folder, 1 for other failures.\n");
+		"2 for a bad option or an unusable data folder, 1 for other failures.\n",
+		cli_usage);
 }
 
 static void version(void)
@@ -118,7 +125,8 @@ int main(int argc, char **argv)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
+	/* "+": options end at the first word, which is a command. */
+	while ((c = getopt_long(argc, argv, "+", long_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_DATA:
 			if (!optarg[0]) {
@@ -190,8 +198,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "sipbox: unexpected argument '%s' (see --help)\n", argv[optind]);
-		return 2;
+		return cli_run(o.data_dir, argc - optind, argv + optind);
 	}
 	if (http) {
 		if (addr_parse(http, &o.http, &why) < 0) {

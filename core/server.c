@@ -15,6 +15,7 @@
 #include "core/sig.h"
 #include "core/store.h"
 #include "sip/endpoint.h"
+#include "sip/tport.h"
 #if ENABLE_SIP_TLS
 #include "core/cert.h"
 #endif
@@ -27,6 +28,7 @@ static struct store *srv_store;
 static uint64_t srv_started_ms;
 static char srv_domain[254];
 static bool srv_sip_up;
+static bool srv_tls_up;
 
 static void on_stop(int signo)
 {
@@ -42,10 +44,13 @@ static void load_settings(void)
 	}
 }
 
+static void reload_tls(void);
+
 static void on_reload(void)
 {
 	load_settings();
 	sip_endpoint_set_domain(srv_domain);
+	reload_tls();
 	log_info("settings reloaded: domain %s", srv_domain[0] ? srv_domain : "(not set)");
 }
 
@@ -124,12 +129,11 @@ static int apply_domain(const char *domain)
 
 #if ENABLE_SIP_TLS
 /* RFC 3261 26.3.1 (sips): the box's certificate, self-signed for the
- * domain on first start (kept in the store, renewed when the domain
- * changes) unless the admin imported one. */
-static int start_tls(const struct addr *a)
+ * domain on first start (kept in the store, made again when the domain
+ * changes) unless the admin imported one. NULL with a line on stderr. */
+static struct tls_server *load_credential(void)
 {
 	char why[256];
-	char where[ADDR_STR_MAX];
 	struct tls_server *srv;
 	struct cert_info ci;
 	int rc = cert_ensure(srv_store, srv_domain, why, sizeof(why));
@@ -138,13 +142,32 @@ static int start_tls(const struct addr *a)
 		rc = store_flush(srv_store);
 	}
 	if (rc < 0) {
-		fprintf(stderr, "sipbox: --sips: no certificate: %s\n",
-			rc == -EINVAL ? why : store_strerror(rc));
-		return rc;
+		log_error("sip: no TLS certificate: %s", rc == -EINVAL ? why : store_strerror(rc));
+		return NULL;
 	}
 	srv = cert_load(store_loop_txn(srv_store), why, sizeof(why));
 	if (!srv) {
-		fprintf(stderr, "sipbox: --sips: cannot use the stored certificate: %s\n", why);
+		log_error("sip: cannot use the stored TLS certificate: %s", why);
+		return NULL;
+	}
+	if (cert_info_get(store_loop_txn(srv_store), &ci) == 0) {
+		char until[32];
+		time_t t = (time_t)ci.not_after;
+		struct tm tm;
+		strftime(until, sizeof(until), "%Y-%m-%d", gmtime_r(&t, &tm));
+		log_info("sip: TLS certificate: %s, CN=%s, valid until %s",
+			ci.imported ? "imported" : "self-signed", ci.cn, until);
+	}
+	return srv;
+}
+
+static int start_tls(const struct addr *a)
+{
+	char where[ADDR_STR_MAX];
+	struct tls_server *srv = load_credential();
+	int rc;
+
+	if (!srv) {
 		return -EINVAL;
 	}
 	rc = sip_endpoint_listen_tls(a, srv, where, sizeof(where));
@@ -153,21 +176,34 @@ static int start_tls(const struct addr *a)
 			addr_format(a, where, sizeof(where)), strerror(-rc));
 		return rc;
 	}
-	if (cert_info_get(store_loop_txn(srv_store), &ci) == 0) {
-		char until[32];
-		time_t t = (time_t)ci.not_after;
-		struct tm tm;
-		strftime(until, sizeof(until), "%Y-%m-%d", gmtime_r(&t, &tm));
-		log_info("sip: TLS listening on %s (%s certificate for %s, valid until %s)", where,
-			ci.imported ? "imported" : "self-signed", ci.cn, until);
-	}
+	srv_tls_up = true;
+	log_info("sip: TLS listening on %s", where);
 	return 0;
+}
+
+/* SIGHUP: an imported certificate, or a new domain's self-signed one,
+ * serves the connections accepted from now on. */
+static void reload_tls(void)
+{
+	struct tls_server *srv;
+
+	if (!srv_tls_up) {
+		return;
+	}
+	srv = load_credential();
+	if (srv) {
+		sip_tport_set_tls(srv);
+	}
 }
 #else
 static int start_tls(const struct addr *a)
 {
 	(void)a;
 	return -ENOTSUP;
+}
+
+static void reload_tls(void)
+{
 }
 #endif
 
@@ -236,6 +272,7 @@ static void stop_all(void)
 	if (srv_sip_up) {
 		sip_endpoint_stop();
 		srv_sip_up = false;
+		srv_tls_up = false;
 	}
 	cmdq_fini();
 	sig_fini();

@@ -32,12 +32,11 @@ check "--version lists the features" grep -q '^features:' <<<"$out"
 
 expect "unknown option" 2 "unknown option '--frobnicate'" --frobnicate
 expect "option without its value" 2 "--data needs a value" --data
-expect "stray argument" 2 "unexpected argument 'extra'" extra
+expect "unknown command" 2 "unknown command 'extra'" --data "$tmp/d0" extra
 expect "bad log level" 2 "--log-level loud: expected" --log-level loud
 expect "bad http address" 2 "--http nowhere: missing :PORT" --http nowhere
 expect "names are not resolved" 2 "names are not resolved" --http localhost:80
 expect "port out of range" 2 "port must be a number" --http 127.0.0.1:70000
-expect "--sips not built yet says so" 2 "--sips 127.0.0.1:5061: the SIP-over-TLS transport is not implemented yet" --sips 127.0.0.1:5061
 expect "bad --sip address" 2 "--sip 127.0.0.1:99999: port must be" --sip 127.0.0.1:99999
 expect "--msrp not built yet says so" 2 "--msrp" --msrp 127.0.0.1:2855
 expect "bad domain" 2 "not a valid host name" --data "$tmp/d1" --http 127.0.0.1:0 --domain 'bad domain'
