@@ -76,9 +76,9 @@ static void snapshot_run(struct cmdq_cmd *cmd)
 	loop_fd_stats(&s->pools[0]);
 	timer_stats(&s->pools[1]);
 	s->pools[2] = (struct pool_stats){ "transactions", 0, 0, 0 };
+	memset(&s->sip, 0, sizeof(s->sip));
 	if (srv_sip_up) {
-		struct sip_endpoint_stats es;
-		sip_endpoint_stats(&es, &s->pools[2]);
+		sip_endpoint_stats(&s->sip, &s->pools[2]);
 	}
 	cmdq_done(cmd, 0);
 }

@@ -11,6 +11,7 @@
 
 #include "core/addr.h"
 #include "core/pool.h"
+#include "sip/endpoint.h"
 
 struct server_opts {
 	const char *data_dir;
@@ -32,6 +33,7 @@ struct server_status {
 	size_t users;
 	char domain[254];
 	struct pool_stats pools[SERVER_POOLS];
+	struct sip_endpoint_stats sip;
 };
 
 /* Returns the process exit status: 0 after a clean stop, 2 when the data

@@ -28,7 +28,7 @@ check "sipsak OPTIONS over TCP gets 200 (exit $rc)" test $rc = 0
 
 # TLS: the certificate made on first start, sipsak and openssl as clients.
 tport=$(sed -n 's/.*sip: TLS listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$tmp/log" | head -1)
-check "logs the SIP TLS port and a self-signed certificate" grep -q 'self-signed certificate for office.example' "$tmp/log"
+check "logs the SIP TLS port and a self-signed certificate" grep -q 'TLS certificate: self-signed, CN=office.example' "$tmp/log"
 out=$(timeout 20 sipsak -vv --transport tls --tls-ignore-cert-failure -s "sip:127.0.0.1:${tport:-1}" 2>&1); rc=$?
 check "sipsak OPTIONS over TLS gets 200 (exit $rc)" test $rc = 0
 out=$( (printf 'OPTIONS sip:office.example SIP/2.0\r\nVia: SIP/2.0/TLS 127.0.0.1:9;branch=z9hG4bK-tls1\r\nMax-Forwards: 70\r\nFrom: <sip:a@office.example>;tag=1\r\nTo: <sip:office.example>\r\nCall-ID: tls1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n'; sleep 2) |
@@ -87,6 +87,10 @@ check "a stateless answer repeats its To tag for a retransmission (8.2.7)" test 
 big=$(head -c 9000 /dev/zero | tr '\0' x)
 resp=$(udp "${req%Content-Length: 0*}Content-Type: text/plain"$'\r\n'"Content-Length: 9000"$'\r\n\r\n'"$big")
 check "a datagram over CONFIG_SIP_MAX_MSG_SIZE gets 513" grep -q '^SIP/2.0 513' <<<"$resp"
+
+hport=$(sed -n 's/.*http: listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$tmp/log" | head -1)
+status=$(http_get 127.0.0.1 "${hport:-1}" /api/status)
+check "/api/status counts the SIP requests and the malformed ones" grep -qE '"sip":\{"requests":[1-9][0-9]*,"responses":[1-9][0-9]*,"malformed":[1-9]' <<<"$status"
 
 kill -TERM "$pid"; wait "$pid"; rc=$?; pid=
 check "stops cleanly" test $rc = 0

@@ -77,7 +77,11 @@ static int on_status(struct mg_connection *conn, void *cbdata)
 			i ? "," : "", s.pools[i].name, s.pools[i].used, s.pools[i].high,
 			s.pools[i].cap);
 	}
-	buf_put_cstr(&b, "]}\n");
+	buf_printf(&b,
+		"],\"sip\":{\"requests\":%llu,\"responses\":%llu,\"malformed\":%llu,"
+		"\"dropped\":%llu}}\n",
+		(unsigned long long)s.sip.requests, (unsigned long long)s.sip.responses_sent,
+		(unsigned long long)s.sip.malformed, (unsigned long long)s.sip.dropped);
 	if (b.err) {
 		return reply(
 			conn, 500, "application/json", STR("{\"error\":\"status too large\"}\n"));
