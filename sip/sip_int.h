@@ -10,6 +10,9 @@
 
 /* tport.c hands received messages up through this; tport_tcp.c too. */
 extern sip_tport_rx_fn sip_tport_rx;
+/* A non-blocking socket bound to a (and listening, for SOCK_STREAM);
+ * bound gets the address really bound. The fd, or -errno. */
+int sip_tport_bind(int type, const struct addr *a, struct addr *bound);
 struct tls_server;
 /* tls: a SIP-over-TLS listener, with the credential set by
  * sip_tport_set_tls(). */

@@ -93,7 +93,6 @@ int sip_tport_listen(enum sip_proto proto, const struct addr *a, struct addr *bo
 {
 	struct listener *l = NULL;
 	int fd;
-	int one = 1;
 	int rc;
 
 	if (proto == SIP_PROTO_TCP || (ENABLE_SIP_TLS && proto == SIP_PROTO_TLS)) {
@@ -110,22 +109,10 @@ int sip_tport_listen(enum sip_proto proto, const struct addr *a, struct addr *bo
 	if (!l) {
 		return -ENOSPC;
 	}
-	fd = socket(a->u.sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = sip_tport_bind(SOCK_DGRAM, a, &l->local);
 	if (fd < 0) {
-		return -errno;
+		return fd;
 	}
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (a->u.sa.sa_family == AF_INET6) {
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	}
-	if (bind(fd, &a->u.sa, a->len) < 0) {
-		rc = -errno;
-		close(fd);
-		return rc;
-	}
-	l->local = *a;
-	l->local.len = sizeof(l->local.u);
-	getsockname(fd, &l->local.u.sa, &l->local.len);
 	rc = loop_fd_add(&l->w, fd, LOOP_IN, udp_readable, l);
 	if (rc < 0) {
 		close(fd);
@@ -135,6 +122,30 @@ int sip_tport_listen(enum sip_proto proto, const struct addr *a, struct addr *bo
 	l->used = true;
 	*bound = l->local;
 	return 0;
+}
+
+int sip_tport_bind(int type, const struct addr *a, struct addr *bound)
+{
+	int one = 1;
+	int fd = socket(a->u.sa.sa_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int rc;
+
+	if (fd < 0) {
+		return -errno;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (a->u.sa.sa_family == AF_INET6) {
+		/* [::] means IPv6 only: an IPv4 listener is asked for apart. */
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	}
+	if (bind(fd, &a->u.sa, a->len) < 0 || (type == SOCK_STREAM && listen(fd, 64) < 0)) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	bound->len = sizeof(bound->u);
+	getsockname(fd, &bound->u.sa, &bound->len);
+	return fd;
 }
 
 static struct listener *udp_for(const struct addr *to)

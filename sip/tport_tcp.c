@@ -74,7 +74,7 @@ static bool conn_tls(const struct tcp_conn *c)
 #endif
 }
 
-static void conn_close(struct tcp_conn *c)
+static void tls_drop(struct tcp_conn *c)
 {
 #if ENABLE_SIP_TLS
 	if (c->tls) {
@@ -82,7 +82,14 @@ static void conn_close(struct tcp_conn *c)
 		free(c->tls);
 		c->tls = NULL;
 	}
+#else
+	(void)c;
 #endif
+}
+
+static void conn_close(struct tcp_conn *c)
+{
+	tls_drop(c);
 	loop_fd_del(&c->w);
 	close(c->w.fd);
 	free(c->rx);
@@ -450,13 +457,7 @@ static void on_accept(struct loop_fd *w, unsigned events)
 		if (!c->rx || loop_fd_add(&c->w, fd, LOOP_IN, conn_event, c) < 0) {
 			free(c->rx);
 			c->rx = NULL;
-#if ENABLE_SIP_TLS
-			if (c->tls) {
-				tls_conn_free(c->tls);
-				free(c->tls);
-				c->tls = NULL;
-			}
-#endif
+			tls_drop(c);
 			close(fd);
 			continue;
 		}
@@ -513,7 +514,6 @@ void sip_tport_set_tls(struct tls_server *srv)
 int sip_tport_tcp_listen(const struct addr *a, struct addr *bound, bool tls)
 {
 	struct tcp_listener *l = NULL;
-	int one = 1;
 	int fd;
 	int rc;
 
@@ -538,21 +538,10 @@ int sip_tport_tcp_listen(const struct addr *a, struct addr *bound, bool tls)
 			return -ENOMEM;
 		}
 	}
-	fd = socket(a->u.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = sip_tport_bind(SOCK_STREAM, a, &l->local);
 	if (fd < 0) {
-		return -errno;
+		return fd;
 	}
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (a->u.sa.sa_family == AF_INET6) {
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	}
-	if (bind(fd, &a->u.sa, a->len) < 0 || listen(fd, 64) < 0) {
-		rc = -errno;
-		close(fd);
-		return rc;
-	}
-	l->local.len = sizeof(l->local.u);
-	getsockname(fd, &l->local.u.sa, &l->local.len);
 	rc = loop_fd_add(&l->w, fd, LOOP_IN, on_accept, l);
 	if (rc < 0) {
 		close(fd);

@@ -133,43 +133,60 @@ struct sip_tsx *sip_tsx_client_send(const struct sip_peer *to, const void *data,
 	return t;
 }
 
-/* 17.1.1.3: the ACK of a non-2xx final, from the original request and
- * the response's To. */
-static int build_ack(struct sip_tsx *t, const struct sip_msg *resp)
+/* ACK (17.1.1.3) and CANCEL (9.1) are built from the original request:
+ * its Request-URI, top Via (same branch), From, Call-ID, CSeq number and
+ * Route headers, with the method given and the To given (the response's
+ * for an ACK, the request's own for a CANCEL: to = NULL). */
+static int build_from_request(
+	struct sip_tsx *t, const char *method, const struct str *to, struct buf *b)
 {
 	struct arena a;
 	struct sip_msg req;
 	struct sip_parse_err pe;
-	const struct sip_hdr *to = sip_msg_hdr(resp, SIP_HDR_TO);
 	const struct sip_hdr *from;
-	struct buf b;
+	const struct sip_hdr *req_to;
 
 	arena_init(&a, own_arena_mem, sizeof(own_arena_mem));
-	if (!to || sip_msg_parse(&req, t->resp, t->resp_len, &a, &pe) < 0) {
+	if (sip_msg_parse(&req, t->resp, t->resp_len, &a, &pe) < 0) {
 		return -EBADMSG;
 	}
 	from = sip_msg_hdr(&req, SIP_HDR_FROM);
-	buf_init(&b, build_mem, sizeof(build_mem));
-	buf_put_cstr(&b, "ACK ");
-	buf_put_str(&b, req.ruri_str);
-	buf_put_cstr(&b, " SIP/2.0\r\nVia: ");
-	buf_put_str(&b, req.via.text);
-	buf_put_cstr(&b, "\r\nMax-Forwards: 70\r\nFrom: ");
-	buf_put_str(&b, from ? from->value : STR_NULL);
-	buf_put_cstr(&b, "\r\nTo: ");
-	buf_put_str(&b, to->value);
-	buf_put_cstr(&b, "\r\nCall-ID: ");
-	buf_put_str(&b, req.call_id);
-	buf_printf(&b, "\r\nCSeq: %u ACK\r\n", req.cseq.num);
+	req_to = sip_msg_hdr(&req, SIP_HDR_TO);
+	buf_init(b, build_mem, sizeof(build_mem));
+	buf_printf(b, "%s ", method);
+	buf_put_str(b, req.ruri_str);
+	buf_put_cstr(b, " SIP/2.0\r\nVia: ");
+	buf_put_str(b, req.via.text);
+	buf_put_cstr(b, "\r\nMax-Forwards: 70\r\nFrom: ");
+	buf_put_str(b, from ? from->value : STR_NULL);
+	buf_put_cstr(b, "\r\nTo: ");
+	buf_put_str(b, to ? *to : req_to ? req_to->value : STR_NULL);
+	buf_put_cstr(b, "\r\nCall-ID: ");
+	buf_put_str(b, req.call_id);
+	buf_printf(b, "\r\nCSeq: %u %s\r\n", req.cseq.num, method);
 	for (const struct sip_hdr *h = sip_msg_hdr(&req, SIP_HDR_ROUTE); h;
 		h = sip_msg_hdr_next(&req, h)) {
-		buf_put_cstr(&b, "Route: ");
-		buf_put_str(&b, h->value);
-		buf_put_cstr(&b, "\r\n");
+		buf_put_cstr(b, "Route: ");
+		buf_put_str(b, h->value);
+		buf_put_cstr(b, "\r\n");
 	}
-	buf_put_cstr(&b, "Content-Length: 0\r\n\r\n");
-	if (b.err) {
-		return b.err;
+	buf_put_cstr(b, "Content-Length: 0\r\n\r\n");
+	return b->err;
+}
+
+/* The ACK of a non-2xx final, kept to answer its retransmissions. */
+static int build_ack(struct sip_tsx *t, const struct sip_msg *resp)
+{
+	const struct sip_hdr *to = sip_msg_hdr(resp, SIP_HDR_TO);
+	struct buf b;
+	int rc;
+
+	if (!to) {
+		return -EBADMSG;
+	}
+	rc = build_from_request(t, "ACK", &to->value, &b);
+	if (rc < 0) {
+		return rc;
 	}
 	t->ack = malloc(b.len);
 	if (!t->ack) {
@@ -180,44 +197,12 @@ static int build_ack(struct sip_tsx *t, const struct sip_msg *resp)
 	return 0;
 }
 
-/* 9.1: CANCEL with the Request-URI, Call-ID, From, To, CSeq number, the
- * top Via (same branch) and the Route headers of the INVITE. */
 static void send_cancel(struct sip_tsx *t)
 {
-	struct arena a;
-	struct sip_msg req;
-	struct sip_parse_err pe;
-	const struct sip_hdr *from;
-	const struct sip_hdr *to;
 	struct buf b;
 	int err;
 
-	arena_init(&a, own_arena_mem, sizeof(own_arena_mem));
-	if (sip_msg_parse(&req, t->resp, t->resp_len, &a, &pe) < 0) {
-		return;
-	}
-	from = sip_msg_hdr(&req, SIP_HDR_FROM);
-	to = sip_msg_hdr(&req, SIP_HDR_TO);
-	buf_init(&b, build_mem, sizeof(build_mem));
-	buf_put_cstr(&b, "CANCEL ");
-	buf_put_str(&b, req.ruri_str);
-	buf_put_cstr(&b, " SIP/2.0\r\nVia: ");
-	buf_put_str(&b, req.via.text);
-	buf_put_cstr(&b, "\r\nMax-Forwards: 70\r\nFrom: ");
-	buf_put_str(&b, from ? from->value : STR_NULL);
-	buf_put_cstr(&b, "\r\nTo: ");
-	buf_put_str(&b, to ? to->value : STR_NULL);
-	buf_put_cstr(&b, "\r\nCall-ID: ");
-	buf_put_str(&b, req.call_id);
-	buf_printf(&b, "\r\nCSeq: %u CANCEL\r\n", req.cseq.num);
-	for (const struct sip_hdr *h = sip_msg_hdr(&req, SIP_HDR_ROUTE); h;
-		h = sip_msg_hdr_next(&req, h)) {
-		buf_put_cstr(&b, "Route: ");
-		buf_put_str(&b, h->value);
-		buf_put_cstr(&b, "\r\n");
-	}
-	buf_put_cstr(&b, "Content-Length: 0\r\n\r\n");
-	if (!b.err) {
+	if (build_from_request(t, "CANCEL", NULL, &b) == 0) {
 		sip_tsx_client_send(&t->peer, b.p, b.len, NULL, NULL, &err);
 	}
 }
