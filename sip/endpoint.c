@@ -27,6 +27,9 @@ static struct arena ep_arena;
 static char out_mem[CONFIG_SIP_MAX_MSG_SIZE];
 static char ep_domain[254];
 static struct addr ep_local;
+/* The host part of ep_local as a Request-URI would name it ("1.2.3.4",
+ * "[::1]"), made once per listener rather than per request. */
+static char ep_local_host[ADDR_STR_MAX];
 static struct sip_endpoint_stats ep_st;
 static struct log_rl rl_bad;
 
@@ -167,15 +170,14 @@ static void respond(struct req *r, unsigned status, const char *reason, const ch
 
 static bool is_local_host(struct str host)
 {
-	char ip[ADDR_STR_MAX];
+	return str_ieq(host, str_cstr(ep_domain)) || str_ieq(host, str_cstr(ep_local_host));
+}
 
-	if (str_ieq(host, str_cstr(ep_domain))) {
-		return true;
-	}
-	addr_format(&ep_local, ip, sizeof(ip));
-	/* "1.2.3.4:5060" or "[::1]:5060": compare the host part. */
-	*strrchr(ip, ':') = '\0';
-	return str_ieq(host, str_cstr(ip));
+static void set_local(const struct addr *a)
+{
+	ep_local = *a;
+	addr_format(a, ep_local_host, sizeof(ep_local_host));
+	*strrchr(ep_local_host, ':') = '\0'; /* "1.2.3.4:5060" or "[::1]:5060" */
 }
 
 /* 8.2.2.3: option tags we don't support in Require (and, as the element
@@ -339,9 +341,11 @@ int sip_endpoint_listen(const struct addr *a, char *where, size_t cap)
 	 * one and TCP follows it (a few tries in case TCP's is taken). */
 	for (int tries = 0; tries < 8; tries++) {
 		struct addr tcp_bound;
-		rc = sip_tport_listen(SIP_PROTO_UDP, a, &ep_local);
+		struct addr udp_bound;
+		rc = sip_tport_listen(SIP_PROTO_UDP, a, &udp_bound);
 		if (rc == 0) {
-			rc = sip_tport_listen(SIP_PROTO_TCP, &ep_local, &tcp_bound);
+			set_local(&udp_bound);
+			rc = sip_tport_listen(SIP_PROTO_TCP, &udp_bound, &tcp_bound);
 		}
 		if (rc != -EADDRINUSE || addr_port(a) != 0) {
 			break;
@@ -368,7 +372,7 @@ int sip_endpoint_listen_tls(const struct addr *a, struct tls_server *srv, char *
 		return rc;
 	}
 	if (!ep_local.len) {
-		ep_local = bound;
+		set_local(&bound);
 	}
 	addr_format(&bound, where, cap);
 	return 0;
