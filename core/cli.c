@@ -23,6 +23,8 @@ struct cli_cmd {
 };
 
 const char cli_usage[] =
+	"  settings show               every setting with its value\n"
+	"  settings set NAME VALUE     change one (SIGHUP makes a running server use it)\n"
 #if ENABLE_TLS
 	"  cert show                   the TLS certificate in the store\n"
 	"  cert import CHAIN.pem [KEY.pem]\n"
@@ -141,7 +143,56 @@ static int cmd_cert(struct store *st, int argc, char **argv)
 }
 #endif
 
+static int cmd_settings(struct store *st, int argc, char **argv)
+{
+	const struct settings_def *d;
+	const char *why;
+	int rc;
+
+	if (argc == 2 && strcmp(argv[1], "show") == 0) {
+		for (size_t i = 0; i < settings_n_defs; i++) {
+			char val[SETTINGS_VALUE_MAX + 1];
+			d = &settings_defs[i];
+			if (settings_get(store_loop_txn(st), d->name, val, sizeof(val)) < 0) {
+				if (d->kind == SETTINGS_KIND_UINT) {
+					snprintf(val, sizeof(val), "%u (default)", d->def);
+				} else {
+					snprintf(val, sizeof(val), "(not set)");
+				}
+			}
+			printf("%-12s %-24s %s\n", d->name, val, d->help);
+		}
+		return 0;
+	}
+	if (argc != 4 || strcmp(argv[1], "set") != 0) {
+		return fail("settings: expected 'settings show' or 'settings set NAME VALUE'%s%s",
+			"", "");
+	}
+	d = settings_find(argv[2]);
+	if (!d) {
+		return fail("settings set: no setting '%s' (see 'settings show')%s", argv[2], "");
+	}
+	if (settings_check(d, argv[3], &why) < 0) {
+		if (d->kind == SETTINGS_KIND_UINT) {
+			char range[64];
+			snprintf(range, sizeof(range), "%s: from %u to %u", why, d->min, d->max);
+			return fail("settings set %s: %s", d->name, range);
+		}
+		return fail("settings set %s: %s", d->name, why);
+	}
+	rc = settings_put(st, d->name, str_cstr(argv[3]));
+	if (rc == 0) {
+		rc = store_flush(st);
+	}
+	if (rc < 0) {
+		return fail("settings set: %s%s", store_strerror(rc), "");
+	}
+	printf("%s = %s (a running sipbox uses it after SIGHUP)\n", d->name, argv[3]);
+	return 0;
+}
+
 static const struct cli_cmd cmds[] = {
+	{ "settings", cmd_settings, "settings show | settings set NAME VALUE" },
 #if ENABLE_TLS
 	{ "cert", cmd_cert, "cert show | cert import CHAIN.pem [KEY.pem]" },
 #endif

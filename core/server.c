@@ -16,6 +16,7 @@
 #include "core/store.h"
 #include "sip/endpoint.h"
 #include "sip/tport.h"
+#include "sip/tsx.h"
 #if ENABLE_SIP_TLS
 #include "core/cert.h"
 #endif
@@ -38,10 +39,22 @@ static void on_stop(int signo)
 
 static void load_settings(void)
 {
-	if (settings_get(store_loop_txn(srv_store), SETTINGS_DOMAIN, srv_domain,
-		    sizeof(srv_domain)) < 0) {
+	struct store_txn *t = store_loop_txn(srv_store);
+	uint32_t t1 = settings_get_uint(t, SETTINGS_SIP_T1);
+	uint32_t t2 = settings_get_uint(t, SETTINGS_SIP_T2);
+	uint32_t t4 = settings_get_uint(t, SETTINGS_SIP_T4);
+
+	if (settings_get(t, SETTINGS_DOMAIN, srv_domain, sizeof(srv_domain)) < 0) {
 		srv_domain[0] = '\0';
 	}
+	if (t2 < t1) {
+		log_warn(
+			"settings: sip_t2_ms %u is below sip_t1_ms %u: using the defaults", t2, t1);
+		t1 = CONFIG_SIP_T1_MS;
+		t2 = CONFIG_SIP_T2_MS;
+	}
+	sip_tsx_set_timers(t1, t2, t4);
+	log_debug("settings: sip T1 %u ms, T2 %u ms, T4 %u ms", t1, t2, t4);
 }
 
 static void reload_tls(void);
@@ -51,7 +64,9 @@ static void on_reload(void)
 	load_settings();
 	sip_endpoint_set_domain(srv_domain);
 	reload_tls();
-	log_info("settings reloaded: domain %s", srv_domain[0] ? srv_domain : "(not set)");
+	log_info("settings reloaded: domain %s, sip T1 %u ms",
+		srv_domain[0] ? srv_domain : "(not set)",
+		settings_get_uint(store_loop_txn(srv_store), SETTINGS_SIP_T1));
 }
 
 static void on_iteration_end(void)
@@ -241,6 +256,7 @@ static int start(const struct server_opts *o)
 			return 1;
 		}
 		srv_sip_up = true;
+		load_settings(); /* the timers, over the Kconfig defaults */
 	}
 	if (o->have_sip) {
 		rc = sip_endpoint_listen(&o->sip, where, sizeof(where));

@@ -1,11 +1,72 @@
 #include "core/settings.h"
 
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "autoconf.h"
 
 #include "core/buf.h"
 #include "core/rec.h"
 
 #define SETTINGS_REC_V1 1
+
+const struct settings_def settings_defs[] = {
+	{ SETTINGS_DOMAIN, SETTINGS_KIND_DOMAIN, 0, 0, 0,
+		"the SIP domain this server is responsible for" },
+	/* RFC 3261 17.1.1.1: T1 is an RTT estimate, T2 the longest
+	 * retransmission interval, T4 how long a message may live. */
+	{ SETTINGS_SIP_T1, SETTINGS_KIND_UINT, 100, 10000, CONFIG_SIP_T1_MS,
+		"SIP timer T1 in ms (retransmissions start there, timeouts are 64*T1)" },
+	{ SETTINGS_SIP_T2, SETTINGS_KIND_UINT, 1000, 60000, CONFIG_SIP_T2_MS,
+		"SIP timer T2 in ms (the longest retransmission interval)" },
+	{ SETTINGS_SIP_T4, SETTINGS_KIND_UINT, 1000, 60000, CONFIG_SIP_T4_MS,
+		"SIP timer T4 in ms (timers I and K)" },
+};
+const size_t settings_n_defs = sizeof(settings_defs) / sizeof(settings_defs[0]);
+
+const struct settings_def *settings_find(const char *name)
+{
+	for (size_t i = 0; i < settings_n_defs; i++) {
+		if (strcmp(settings_defs[i].name, name) == 0) {
+			return &settings_defs[i];
+		}
+	}
+	return NULL;
+}
+
+int settings_check(const struct settings_def *d, const char *value, const char **why)
+{
+	uint32_t v;
+
+	if (d->kind == SETTINGS_KIND_DOMAIN) {
+		if (!settings_domain_valid(str_cstr(value))) {
+			*why = "not a valid host name";
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (str_to_u32(str_cstr(value), UINT32_MAX, &v) < 0 || v < d->min || v > d->max) {
+		*why = "out of range";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+uint32_t settings_get_uint(struct store_txn *txn, const char *name)
+{
+	const struct settings_def *d = settings_find(name);
+	char val[16];
+	const char *why;
+
+	if (!d || d->kind != SETTINGS_KIND_UINT) {
+		return 0;
+	}
+	if (settings_get(txn, name, val, sizeof(val)) < 0 || settings_check(d, val, &why) < 0) {
+		return d->def;
+	}
+	return (uint32_t)strtoul(val, NULL, 10);
+}
 
 int settings_get(struct store_txn *txn, const char *name, char *out, size_t cap)
 {

@@ -6,12 +6,37 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/store.h"
 #include "core/str.h"
 
 #define SETTINGS_DOMAIN "domain"
+#define SETTINGS_SIP_T1 "sip_t1_ms"
+#define SETTINGS_SIP_T2 "sip_t2_ms"
+#define SETTINGS_SIP_T4 "sip_t4_ms"
 #define SETTINGS_VALUE_MAX 256
+
+/* The settings an admin may set, with their checks and defaults. */
+enum settings_kind {
+	SETTINGS_KIND_DOMAIN,
+	SETTINGS_KIND_UINT,
+};
+struct settings_def {
+	const char *name;
+	enum settings_kind kind;
+	uint32_t min, max, def; /* SETTINGS_KIND_UINT */
+	const char *help;
+};
+extern const struct settings_def settings_defs[];
+extern const size_t settings_n_defs;
+
+/* NULL when name is not a setting. */
+const struct settings_def *settings_find(const char *name);
+/* 0, or -EINVAL with a one-line reason in *why. */
+int settings_check(const struct settings_def *d, const char *value, const char **why);
+/* A number setting: the stored value when valid, else its default. */
+uint32_t settings_get_uint(struct store_txn *txn, const char *name);
 
 /* Copies the value of name into out (NUL-terminated); -ENOENT when unset,
  * -ENOSPC when it does not fit, -EBADMSG for an unreadable record. */

@@ -43,4 +43,12 @@ expect "bad domain" 2 "not a valid host name" --data "$tmp/d1" --http 127.0.0.1:
 touch "$tmp/file"
 expect "data folder is a file" 2 "cannot open store" --data "$tmp/file" --http 127.0.0.1:0
 expect "data folder cannot be created" 2 "cannot create data folder" --data /proc/nope/data --http 127.0.0.1:0
+out=$("${run[@]}" --data "$tmp/s" settings show)
+check "settings show lists the timers with their defaults" grep -q '^sip_t1_ms *500 (default)' <<<"$out"
+expect "settings set: unknown name" 2 "no setting 'nope'" --data "$tmp/s" settings set nope 1
+expect "settings set: out of range" 2 "sip_t1_ms: out of range: from 100 to 10000" --data "$tmp/s" settings set sip_t1_ms 5
+expect "settings set: bad domain" 2 "domain: not a valid host name" --data "$tmp/s" settings set domain 'a b'
+out=$("${run[@]}" --data "$tmp/s" settings set sip_t1_ms 250)
+check "settings set stores a value" grep -q '^sip_t1_ms = 250' <<<"$out"
+check "settings show has it" grep -q '^sip_t1_ms *250 ' <<<"$("${run[@]}" --data "$tmp/s" settings show)"
 totals

@@ -44,8 +44,10 @@ check "status shows pool use through the loop" grep -q '"name":"fds","used":[1-9
 resp=$(http_get 127.0.0.1 "${port:-1}" /nope)
 check "unknown page is 404" grep -q '^HTTP/1.1 404' <<<"$resp"
 check "store created in the data folder" test -s "$tmp/data/sipbox.mdb"
+out=$("${run[@]}" --data "$tmp/data" settings set sip_t1_ms 250 2>&1)
+check "the command line changes a setting while the server runs" grep -q '^sip_t1_ms = 250' <<<"$out"
 kill -HUP "$pid"
-check "SIGHUP reloads the settings" wait_for_line "$tmp/log1" 'settings reloaded: domain office.example' 20
+check "SIGHUP reloads the settings" wait_for_line "$tmp/log1" 'settings reloaded: domain office.example, sip T1 250 ms' 20
 check "still serving after SIGHUP" grep -q '^HTTP/1.1 200' <<<"$(http_get 127.0.0.1 "${port:-1}" /api/status)"
 stop TERM
 check "SIGTERM stops cleanly (exit 0)" test "$status" = 0
