@@ -180,25 +180,23 @@ static void set_local(const struct addr *a)
 	*strrchr(ep_local_host, ':') = '\0'; /* "1.2.3.4:5060" or "[::1]:5060" */
 }
 
-/* 8.2.2.3: option tags we don't support in Require (and, as the element
- * that would forward, Proxy-Require: 16.3 step 6) get 420 listing them.
+/* Option tags sipbox does not support get 420 listing them: Require for
+ * a request the server itself serves (8.2.2.3), Proxy-Require for one it
+ * would forward (16.3 step 6; Require is then the far end's business).
  * sipbox supports no extension that a client may require yet. */
-static bool check_require(struct req *r)
+static bool check_require(struct req *r, bool to_server)
 {
-	static const enum sip_hdr_id ids[] = { SIP_HDR_REQUIRE, SIP_HDR_PROXY_REQUIRE };
+	enum sip_hdr_id id = to_server ? SIP_HDR_REQUIRE : SIP_HDR_PROXY_REQUIRE;
 	char unsupported[512];
 	struct buf b;
 
 	buf_init(&b, unsupported, sizeof(unsupported));
-	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
-		for (const struct sip_hdr *h = sip_msg_hdr(r->m, ids[i]); h;
-			h = sip_msg_hdr_next(r->m, h)) {
-			struct str rest = h->value;
-			struct str tag;
-			while (sip_parse_token_list(&rest, &tag)) {
-				buf_put_cstr(&b, b.len ? ", " : "Unsupported: ");
-				buf_put_str(&b, tag);
-			}
+	for (const struct sip_hdr *h = sip_msg_hdr(r->m, id); h; h = sip_msg_hdr_next(r->m, h)) {
+		struct str rest = h->value;
+		struct str tag;
+		while (sip_parse_token_list(&rest, &tag)) {
+			buf_put_cstr(&b, b.len ? ", " : "Unsupported: ");
+			buf_put_str(&b, tag);
 		}
 	}
 	if (b.len == 0) {
@@ -252,6 +250,7 @@ static void on_request(const struct sip_msg *m, const struct sip_peer *src)
 {
 	struct req r = { .m = m };
 	method_fn fn;
+	bool to_server;
 
 	ep_st.requests++;
 	response_peer(m, src, &r.from);
@@ -266,11 +265,12 @@ static void on_request(const struct sip_msg *m, const struct sip_peer *src)
 		on_cancel(&r);
 		return;
 	}
-	if (!check_require(&r)) {
+	fn = methods[m->method];
+	to_server = is_local_host(m->ruri.host) && !m->ruri.user.len;
+	if (!check_require(&r, to_server)) {
 		return;
 	}
-	fn = methods[m->method];
-	if (m->max_forwards == 0 && !(fn && is_local_host(m->ruri.host) && !m->ruri.user.len)) {
+	if (m->max_forwards == 0 && !(fn && to_server)) {
 		respond(&r, 483, "Too Many Hops", NULL);
 		return;
 	}

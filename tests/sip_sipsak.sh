@@ -69,6 +69,8 @@ check "a known method not served here gets 405" grep -q '^SIP/2.0 405' <<<"$(raw
 resp=$(raw 'OPTIONS sip:office.example SIP/2.0' $'Require: foo, bar\r\n')
 check "an unsupported Require gets 420" grep -q '^SIP/2.0 420' <<<"$resp"
 check "420 lists what is unsupported" grep -q '^Unsupported: foo, bar' <<<"$resp"
+resp=$(raw 'MESSAGE sip:alice@office.example SIP/2.0' $'Require: 100rel\r\nProxy-Require: sec-agree\r\n')
+check "for a request it would forward, Proxy-Require counts and Require does not" grep -q '^Unsupported: sec-agree' <<<"$resp"
 check "Max-Forwards 0 for a user gets 483" grep -q '^SIP/2.0 483' <<<"$(MF=0 raw 'MESSAGE sip:alice@office.example SIP/2.0')"
 check "a bad CSeq gets 400 Bad CSeq" grep -q '^SIP/2.0 400 .*CSeq' <<<"$(printf 'OPTIONS sip:office.example SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:1;branch=z9hG4bK-b\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\nCall-ID: x\r\nCSeq: abc OPTIONS\r\nContent-Length: 0\r\n\r\n' | timeout 2 bash -c "exec 8<>/dev/tcp/127.0.0.1/$port; cat >&8; cat <&8")"
 
