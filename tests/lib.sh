@@ -29,3 +29,42 @@ wait_for_line() {
 	done
 	return 1
 }
+
+# sip_exchange HOST PORT [tcp|udp] < REQUEST: sends one SIP request and
+# prints the first response, as soon as it is complete (headers and
+# Content-Length body), or what came within 3 s. python3 only because
+# bash's /dev/udp splits large datagrams and /dev/tcp cannot tell where a
+# response ends.
+sip_exchange() {
+	/usr/bin/python3 -c '
+import socket, sys
+host, port, proto = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+kind = socket.SOCK_DGRAM if proto == "udp" else socket.SOCK_STREAM
+s = socket.socket(fam, kind); s.settimeout(3)
+data = sys.stdin.buffer.read()
+got = b""
+try:
+    if proto == "udp":
+        s.sendto(data, (host, port)); got = s.recv(65536)
+    else:
+        s.connect((host, port)); s.sendall(data)
+        while True:
+            head, sep, body = got.partition(b"\r\n\r\n")
+            if sep:
+                n = 0
+                for line in head.split(b"\r\n"):
+                    k, _, v = line.partition(b":")
+                    if k.strip().lower() in (b"content-length", b"l"):
+                        n = int(v)
+                if len(body) >= n:
+                    got = head + sep + body[:n]
+                    break
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            got += chunk
+except OSError:
+    pass
+sys.stdout.write(got.decode("latin-1"))' "$1" "$2" "${3:-tcp}"
+}

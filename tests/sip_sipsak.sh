@@ -55,12 +55,9 @@ resp=$(timeout 2 cat <&8)
 check "a request after the ping is answered on the same connection" grep -q '^SIP/2.0 200' <<<"$resp"
 exec 8<&-
 
-raw() { # raw REQUEST-LINE [EXTRA-HEADERS]: one request on a new connection; $MF = Max-Forwards
-	exec 8<>"/dev/tcp/127.0.0.1/$port"
+raw() { # raw REQUEST-LINE [EXTRA-HEADERS]: one request over TCP; $MF = Max-Forwards
 	printf '%s\r\nVia: SIP/2.0/TCP 127.0.0.1:1;branch=z9hG4bK-%s\r\nMax-Forwards: %s\r\nFrom: <sip:raw@127.0.0.1>;tag=r1\r\nTo: <sip:x@office.example>\r\nCall-ID: raw-%s\r\nCSeq: 1 %s\r\n%sContent-Length: 0\r\n\r\n' \
-		"$1" "$RANDOM" "${MF:-70}" "$RANDOM" "${1%% *}" "${2:-}" >&8
-	timeout 2 cat <&8
-	exec 8<&-
+		"$1" "$RANDOM" "${MF:-70}" "$RANDOM" "${1%% *}" "${2:-}" | sip_exchange 127.0.0.1 "$port"
 }
 check "OPTIONS for another domain gets 403" grep -q '^SIP/2.0 403' <<<"$(raw 'OPTIONS sip:someone@elsewhere.example SIP/2.0')"
 check "OPTIONS for a user here gets 404 (no registrar yet)" grep -q '^SIP/2.0 404' <<<"$(raw 'OPTIONS sip:alice@office.example SIP/2.0')"
@@ -72,15 +69,10 @@ check "420 lists what is unsupported" grep -q '^Unsupported: foo, bar' <<<"$resp
 resp=$(raw 'MESSAGE sip:alice@office.example SIP/2.0' $'Require: 100rel\r\nProxy-Require: sec-agree\r\n')
 check "for a request it would forward, Proxy-Require counts and Require does not" grep -q '^Unsupported: sec-agree' <<<"$resp"
 check "Max-Forwards 0 for a user gets 483" grep -q '^SIP/2.0 483' <<<"$(MF=0 raw 'MESSAGE sip:alice@office.example SIP/2.0')"
-check "a bad CSeq gets 400 Bad CSeq" grep -q '^SIP/2.0 400 .*CSeq' <<<"$(printf 'OPTIONS sip:office.example SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:1;branch=z9hG4bK-b\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\nCall-ID: x\r\nCSeq: abc OPTIONS\r\nContent-Length: 0\r\n\r\n' | timeout 2 bash -c "exec 8<>/dev/tcp/127.0.0.1/$port; cat >&8; cat <&8")"
+check "a bad CSeq gets 400 Bad CSeq" grep -q '^SIP/2.0 400 .*CSeq' <<<"$(printf 'OPTIONS sip:office.example SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:1;branch=z9hG4bK-b\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\nCall-ID: x\r\nCSeq: abc OPTIONS\r\nContent-Length: 0\r\n\r\n' | sip_exchange 127.0.0.1 "$port")"
 
-udp() { # udp MESSAGE: one datagram (in one write: bash's /dev/udp would split it)
-	printf '%s' "$1" | /usr/bin/python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(2)
-s.sendto(sys.stdin.buffer.read(), ("127.0.0.1", int(sys.argv[1])))
-try: sys.stdout.write(s.recv(65536).decode("latin-1"))
-except socket.timeout: pass' "$port"
+udp() { # udp MESSAGE: one datagram, prints the answer
+	printf '%s' "$1" | sip_exchange 127.0.0.1 "$port" udp
 }
 req=$'OPTIONS sip:office.example SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK-same;rport\r\nMax-Forwards: 70\r\nFrom: <sip:a@office.example>;tag=s1\r\nTo: <sip:office.example>\r\nCall-ID: same-1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n'
 tag1=$(udp "$req" | sed -n 's/^To: .*;tag=\([0-9a-f]*\).*/\1/p')
@@ -104,7 +96,7 @@ wait_for_line "$tmp/log6" 'ready: data' 60
 port6=$(sed -n 's/.*sip: listening on \[::1\]:\([0-9]*\).*/\1/p' "$tmp/log6" | head -1)
 check "listens on [::1]" test -n "$port6"
 resp=$(printf 'OPTIONS sip:[::1] SIP/2.0\r\nVia: SIP/2.0/TCP [::1]:9;branch=z9hG4bK-v6\r\nMax-Forwards: 70\r\nFrom: <sip:a@[::1]>;tag=6\r\nTo: <sip:[::1]>\r\nCall-ID: v6\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n' |
-	timeout 3 bash -c "exec 8<>/dev/tcp/::1/${port6:-1}; cat >&8; cat <&8")
+	sip_exchange ::1 "${port6:-1}")
 check "OPTIONS over IPv6 TCP gets 200" grep -q '^SIP/2.0 200' <<<"$resp"
 check "the Via of the answer says received=::1" grep -q '^Via: SIP/2.0/TCP \[::1\]:9;branch=z9hG4bK-v6;received=::1' <<<"$resp"
 kill -TERM "$pid"; wait "$pid"; pid=
