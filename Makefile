@@ -69,7 +69,7 @@ LDFLAGS_APP := $(LDSTATIC) $(OPT) -pthread -Wl,--gc-sections
 # Modules. A disabled feature drops whole files (STYLE.md rule 6).
 core-y := core/loop.c core/timer.c core/str.c core/buf.c core/arena.c \
 	core/log.c core/rec.c core/store.c core/cmdq.c core/sig.c core/rand.c \
-	core/addr.c core/settings.c core/server.c core/cli.c
+	core/addr.c core/settings.c core/server.c core/cli.c core/users.c core/digest.c
 sip-y := sip/parse.c sip/msg.c
 sip-y += sip/tport.c sip/tport_tcp.c sip/tsx.c sip/tsx_server.c sip/tsx_client.c sip/endpoint.c
 webui-$(CONFIG_WEBUI) := webui/http.c

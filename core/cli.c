@@ -4,11 +4,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "autoconf.h"
 #include "core/settings.h"
 #include "core/store.h"
+#include "core/users.h"
 #if ENABLE_TLS
 #include "core/cert.h"
 #endif
@@ -25,6 +28,13 @@ struct cli_cmd {
 const char cli_usage[] =
 	"  settings show               every setting with its value\n"
 	"  settings set NAME VALUE     change one (SIGHUP makes a running server use it)\n"
+	"  user add USER [--password PW]\n"
+	"                              add a user (without --password: the password is\n"
+	"                              read from standard input, one line)\n"
+	"  user passwd USER [--password PW]\n"
+	"                              change a user's password\n"
+	"  user del USER               delete a user\n"
+	"  user list                   every user with the date it was added\n"
 #if ENABLE_TLS
 	"  cert show                   the TLS certificate in the store\n"
 	"  cert import CHAIN.pem [KEY.pem]\n"
@@ -180,6 +190,17 @@ static int cmd_settings(struct store *st, int argc, char **argv)
 		}
 		return fail("settings set %s: %s", d->name, why);
 	}
+	if (d->kind == SETTINGS_KIND_DOMAIN) {
+		char old[SETTINGS_VALUE_MAX + 1];
+		char busy[256];
+		if (settings_get(store_loop_txn(st), d->name, old, sizeof(old)) < 0) {
+			old[0] = '\0';
+		}
+		if (users_domain_change_check(store_loop_txn(st), str_cstr(old), str_cstr(argv[3]),
+			    busy, sizeof(busy)) < 0) {
+			return fail("settings set %s: %s", d->name, busy);
+		}
+	}
 	rc = settings_put(st, d->name, str_cstr(argv[3]));
 	if (rc == 0) {
 		rc = store_flush(st);
@@ -191,8 +212,188 @@ static int cmd_settings(struct store *st, int argc, char **argv)
 	return 0;
 }
 
+/* One line of standard input into pw (NUL-terminated, newline removed);
+ * on a terminal, a prompt on stderr and no echo. Returns the length, or
+ * -E2BIG, -EIO. */
+static int password_read(const char *user, char *pw, size_t cap)
+{
+	struct termios saved;
+	struct termios quiet;
+	bool tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0;
+	size_t n;
+	bool whole;
+
+	if (tty) {
+		fprintf(stderr, "password for %s: ", user);
+		quiet = saved;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+	}
+	if (!fgets(pw, (int)cap, stdin)) {
+		pw[0] = '\0';
+	}
+	if (tty) {
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+		fputc('\n', stderr);
+	}
+	n = strlen(pw);
+	whole = (n > 0 && pw[n - 1] == '\n') || feof(stdin);
+	if (ferror(stdin)) {
+		return -EIO;
+	}
+	if (!whole) {
+		return -E2BIG;
+	}
+	while (n > 0 && (pw[n - 1] == '\n' || pw[n - 1] == '\r')) {
+		pw[--n] = '\0';
+	}
+	return (int)n;
+}
+
+static int user_list_one(void *arg, struct str name, const struct users_user *u)
+{
+	char when[32] = "(unreadable record)";
+	struct tm tm;
+	time_t t;
+
+	(void)arg;
+	if (u) {
+		t = (time_t)u->created;
+		strftime(when, sizeof(when), "added %Y-%m-%d %H:%M:%SZ", gmtime_r(&t, &tm));
+	}
+	printf("%.*s\t%s\n", STR_FMT(name), when);
+	return 0;
+}
+
+static int user_list(struct store *st)
+{
+	int rc;
+
+	if (users_count(store_loop_txn(st)) == 0) {
+		printf("no users yet: add one with 'sipbox user add USER'\n");
+		return 0;
+	}
+	rc = users_list(store_loop_txn(st), user_list_one, NULL);
+	if (rc < 0) {
+		return fail("user list: %s%s", store_strerror(rc), "");
+	}
+	return 0;
+}
+
+static int user_del(struct store *st, const char *name)
+{
+	int rc = users_del(st, str_cstr(name));
+
+	if (rc == 0) {
+		rc = store_flush(st);
+	}
+	if (rc == -ENOENT) {
+		return fail("user del: no user '%s'%s", name, "");
+	}
+	if (rc < 0) {
+		return fail("user del: %s%s", store_strerror(rc), "");
+	}
+	printf("user %s deleted (a running sipbox sees it at once)\n", name);
+	return 0;
+}
+
+/* user add / user passwd: the realm, the password, the write. */
+static int user_set(struct store *st, bool add, const char *name, const char *arg_pw)
+{
+	const char *verb = add ? "user add" : "user passwd";
+	char realm[SETTINGS_VALUE_MAX + 1];
+	char pw[USERS_PASSWORD_MAX + 2];
+	struct users_user u;
+	int len;
+	int rc;
+
+	if (!users_name_valid(str_cstr(name))) {
+		return fail("%s: '%s' is not a valid user name (1 to 64 letters, digits or "
+			    "-_.!~*'()&=+$,;?)",
+			verb, name);
+	}
+	rc = settings_get(store_loop_txn(st), SETTINGS_DOMAIN, realm, sizeof(realm));
+	if (rc == -ENOENT || (rc == 0 && !realm[0])) {
+		return fail("%s: the password is bound to the realm, the domain: set the domain "
+			    "first: sipbox settings set domain NAME%s",
+			verb, "");
+	}
+	if (rc < 0) {
+		return fail("%s: the domain setting is unreadable: %s", verb, store_strerror(rc));
+	}
+	rc = users_get(store_loop_txn(st), str_cstr(name), &u);
+	if (add && rc == 0) {
+		return fail("user add: user '%s' exists (change the password with 'user passwd "
+			    "%s')",
+			name, name);
+	}
+	if (!add && rc == -ENOENT) {
+		return fail("user passwd: no user '%s'%s", name, "");
+	}
+	explicit_bzero(&u, sizeof(u));
+	if (arg_pw) {
+		len = snprintf(pw, sizeof(pw), "%s", arg_pw);
+		len = len > USERS_PASSWORD_MAX ? -E2BIG : len;
+	} else {
+		len = password_read(name, pw, sizeof(pw));
+	}
+	if (len < 0) {
+		rc = len;
+	} else if (len == 0) {
+		rc = -EINVAL;
+	} else if (add) {
+		rc = users_add(st, str_cstr(name), str_cstr(realm), str_make(pw, (size_t)len),
+			(uint64_t)time(NULL));
+	} else {
+		rc = users_set_password(
+			st, str_cstr(name), str_cstr(realm), str_make(pw, (size_t)len));
+	}
+	explicit_bzero(pw, sizeof(pw));
+	if (rc == 0) {
+		rc = store_flush(st);
+	}
+	if (rc == -EINVAL) {
+		return fail("%s: empty password%s", verb, "");
+	}
+	if (rc == -E2BIG) {
+		return fail("%s: password longer than 256 bytes%s", verb, "");
+	}
+	if (rc == -EIO) {
+		return fail("%s: cannot read the password from standard input%s", verb, "");
+	}
+	if (rc < 0) {
+		return fail("%s: %s", verb, store_strerror(rc));
+	}
+	printf("user %s %s (realm %s; a running sipbox sees it at once)\n", name,
+		add ? "added" : "has a new password", realm);
+	return 0;
+}
+
+static int cmd_user(struct store *st, int argc, char **argv)
+{
+	const char *sub = argc > 1 ? argv[1] : "";
+	bool set = strcmp(sub, "add") == 0 || strcmp(sub, "passwd") == 0;
+
+	if (argc == 2 && strcmp(sub, "list") == 0) {
+		return user_list(st);
+	}
+	if (argc == 3 && strcmp(sub, "del") == 0) {
+		return user_del(st, argv[2]);
+	}
+	if (set && argc == 3) {
+		return user_set(st, sub[0] == 'a', argv[2], NULL);
+	}
+	if (set && argc == 5 && strcmp(argv[3], "--password") == 0) {
+		return user_set(st, sub[0] == 'a', argv[2], argv[4]);
+	}
+	return fail("user: expected 'user add|passwd USER [--password PW]', 'user del USER' or "
+		    "'user list'%s%s",
+		"", "");
+}
+
 static const struct cli_cmd cmds[] = {
 	{ "settings", cmd_settings, "settings show | settings set NAME VALUE" },
+	{ "user", cmd_user, "user add|passwd USER [--password PW] | user del USER | user list" },
 #if ENABLE_TLS
 	{ "cert", cmd_cert, "cert show | cert import CHAIN.pem [KEY.pem]" },
 #endif

@@ -14,6 +14,7 @@
 #include "core/settings.h"
 #include "core/sig.h"
 #include "core/store.h"
+#include "core/users.h"
 #include "sip/endpoint.h"
 #include "sip/tport.h"
 #include "sip/tsx.h"
@@ -110,6 +111,7 @@ int server_snapshot(struct server_status *out)
  * store gets the host name. */
 static int apply_domain(const char *domain)
 {
+	char why[160];
 	char host[254];
 	struct str d;
 	int rc;
@@ -129,6 +131,14 @@ static int apply_domain(const char *domain)
 	if (!settings_domain_valid(d)) {
 		fprintf(stderr, "sipbox: --domain %s: not a valid host name\n", domain);
 		return -EINVAL;
+	}
+	load_settings();
+	/* The users' digest HA1s are bound to the realm (= the domain). */
+	rc = users_domain_change_check(
+		store_loop_txn(srv_store), str_cstr(srv_domain), d, why, sizeof(why));
+	if (rc < 0) {
+		fprintf(stderr, "sipbox: --domain %s: %s\n", domain, why);
+		return rc;
 	}
 	rc = settings_put(srv_store, SETTINGS_DOMAIN, d);
 	if (rc == 0) {

@@ -61,6 +61,8 @@ run_board() { # run_board BOARD
 	# shellcheck disable=SC2086
 	stage "cli-$b" tests/cli.sh "$out/sipbox" $q
 	# shellcheck disable=SC2086
+	stage "users-$b" tests/users_cli.sh "$out/sipbox" $q
+	# shellcheck disable=SC2086
 	stage "smoke-$b" tests/smoke.sh "$out/sipbox" $q
 	# shellcheck disable=SC2086
 	stage "sip-$b" tests/sip_sipsak.sh "$out/sipbox" $q

@@ -10,7 +10,7 @@
 /* clang-format off */
 #define SUITES(X) \
 	X(str) X(buf) X(arena) X(rec) X(log) X(timer) X(loop) X(store) X(cmdq) \
-	X(addr) X(settings) X(rand) \
+	X(addr) X(settings) X(rand) X(users) X(digest) \
 	X(sip_parse) X(sip_msg) X(sip_tsx) X(sip_loopback) IF_TLS(X(tls) X(cert))
 /* clang-format on */
 
