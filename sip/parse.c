@@ -830,8 +830,46 @@ static int end_element(struct str *s, struct str *rest)
 	return 0;
 }
 
-static int via_param(struct sip_via *v, struct str name, struct str value, bool has_value)
+/* The header parameters after a Via sent-by or a From/To/Contact URI:
+ * *( SEMI generic-param ), at most CONFIG_SIP_MAX_PARAMS, each handed to
+ * on_param. *params gets the whole list from its first ';' (empty when
+ * there is none); *s moves past it. */
+static int take_header_params(struct str *s, struct str *params,
+	int (*on_param)(void *arg, struct str name, struct str value, bool has_value), void *arg)
 {
+	const char *pstart = NULL;
+	unsigned n = 0;
+
+	for (;;) {
+		struct str t = *s;
+		struct str name, val;
+		bool has;
+		skip_lws(&t);
+		if (!take_char(&t, ';')) {
+			break;
+		}
+		if (!pstart) {
+			pstart = t.p - 1;
+		}
+		if (++n > CONFIG_SIP_MAX_PARAMS) {
+			return -EBADMSG;
+		}
+		skip_lws(&t);
+		if (take_gen_param(&t, &name, &val, &has) < 0 ||
+			on_param(arg, name, val, has) < 0) {
+			return -EBADMSG;
+		}
+		*s = t;
+	}
+	if (pstart) {
+		*params = str_make(pstart, (size_t)(s->p - pstart));
+	}
+	return 0;
+}
+
+static int via_param(void *arg, struct str name, struct str value, bool has_value)
+{
+	struct sip_via *v = arg;
 	uint32_t n;
 
 	if (str_ieq(name, STR("branch"))) {
@@ -877,9 +915,6 @@ static int via_param(struct sip_via *v, struct str name, struct str value, bool 
 int sip_parse_via(struct str value, struct sip_via *v, struct str *rest)
 {
 	struct str s = value;
-	struct str name, val, t;
-	bool has;
-	unsigned n = 0;
 
 	memset(v, 0, sizeof(*v));
 	v->ttl = -1;
@@ -903,27 +938,8 @@ int sip_parse_via(struct str value, struct sip_via *v, struct str *rest)
 	if (take_sep(&s, ':') && take_port(&s, &v->port) < 0) {
 		return -EBADMSG;
 	}
-	const char *pstart = NULL;
-	for (;;) {
-		t = s;
-		skip_lws(&t);
-		if (!take_char(&t, ';')) {
-			break;
-		}
-		if (!pstart) {
-			pstart = t.p - 1;
-		}
-		if (++n > CONFIG_SIP_MAX_PARAMS) {
-			return -EBADMSG;
-		}
-		skip_lws(&t);
-		if (take_gen_param(&t, &name, &val, &has) < 0 || via_param(v, name, val, has) < 0) {
-			return -EBADMSG;
-		}
-		s = t;
-	}
-	if (pstart) {
-		v->params = str_make(pstart, (size_t)(s.p - pstart));
+	if (take_header_params(&s, &v->params, via_param, v) < 0) {
+		return -EBADMSG;
 	}
 	v->text = str_make(start, (size_t)(s.p - start));
 	return end_element(&s, rest);
@@ -975,12 +991,23 @@ static int nameaddr_uri(struct sip_nameaddr *na)
 	return 0;
 }
 
+static int nameaddr_param(void *arg, struct str name, struct str value, bool has_value)
+{
+	struct sip_nameaddr *na = arg;
+
+	if (str_ieq(name, STR("tag"))) {
+		if (!has_value || !sip_parse_is_token(value) || na->tag.len) {
+			return -EBADMSG;
+		}
+		na->tag = value;
+	}
+	return 0;
+}
+
 int sip_parse_nameaddr(struct str value, struct sip_nameaddr *na, struct str *rest)
 {
 	struct str s = value;
-	struct str t, name, val;
-	bool has;
-	unsigned n = 0;
+	struct str t;
 
 	memset(na, 0, sizeof(*na));
 	skip_lws(&s);
@@ -1047,33 +1074,8 @@ int sip_parse_nameaddr(struct str value, struct sip_nameaddr *na, struct str *re
 	if (nameaddr_uri(na) < 0) {
 		return -EBADMSG;
 	}
-	const char *pstart = NULL;
-	for (;;) {
-		t = s;
-		skip_lws(&t);
-		if (!take_char(&t, ';')) {
-			break;
-		}
-		if (!pstart) {
-			pstart = t.p - 1;
-		}
-		if (++n > CONFIG_SIP_MAX_PARAMS) {
-			return -EBADMSG;
-		}
-		skip_lws(&t);
-		if (take_gen_param(&t, &name, &val, &has) < 0) {
-			return -EBADMSG;
-		}
-		if (str_ieq(name, STR("tag"))) {
-			if (!has || !sip_parse_is_token(val) || na->tag.len) {
-				return -EBADMSG;
-			}
-			na->tag = val;
-		}
-		s = t;
-	}
-	if (pstart) {
-		na->params = str_make(pstart, (size_t)(s.p - pstart));
+	if (take_header_params(&s, &na->params, nameaddr_param, na) < 0) {
+		return -EBADMSG;
 	}
 	na->text = str_make(start, (size_t)(s.p - start));
 	return end_element(&s, rest);
