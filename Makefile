@@ -106,10 +106,10 @@ $(HOST_OK): board/setup-host.sh
 	@board/setup-host.sh
 	@mkdir -p $(dir $@) && touch $@
 
-$(TC)/.ok: board/toolchain.sh $(wildcard board/softfp/*) | $(HOST_OK)
+$(TC)/.ok: board/toolchain.sh board/apt.sh $(wildcard board/softfp/*) | $(HOST_OK)
 	@board/toolchain.sh $(BOARD) $(TC)
 
-$(DEPS)/.ok: board/deps.sh board/checksums.sha256 | $(HOST_OK)
+$(DEPS)/.ok: board/deps.sh board/apt.sh board/checksums.sha256 | $(HOST_OK)
 	@board/deps.sh $(DEPS)
 
 toolchain: $(TC_STAMP)
