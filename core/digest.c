@@ -205,18 +205,12 @@ static int secret_load(struct store *st, uint8_t *secret)
 {
 	struct str v;
 	struct str s;
-	struct rec_rd r;
 	int rc = store_get(st, STORE_DB_META, STR(DIGEST_META_KEY), &v);
 
 	if (rc < 0) {
 		return rc;
 	}
-	rec_rd_init(&r, v);
-	if (rec_get_u8(&r) != DIGEST_SECRET_REC_V1) {
-		return -EBADMSG;
-	}
-	s = rec_get_str(&r);
-	if (rec_rd_err(&r) || s.len != DIGEST_SECRET_LEN) {
+	if (rec_read_str(v, DIGEST_SECRET_REC_V1, &s) < 0 || s.len != DIGEST_SECRET_LEN) {
 		return -EBADMSG;
 	}
 	memcpy(secret, s.p, DIGEST_SECRET_LEN);

@@ -97,3 +97,15 @@ struct str rec_get_str(struct rec_rd *r)
 	p = take(r, (size_t)n);
 	return p ? str_make(p, (size_t)n) : STR_NULL;
 }
+
+int rec_read_str(struct str rec, uint8_t version, struct str *out)
+{
+	struct rec_rd r;
+
+	rec_rd_init(&r, rec);
+	if (rec_get_u8(&r) != version) {
+		return -EBADMSG;
+	}
+	*out = rec_get_str(&r);
+	return rec_rd_err(&r);
+}

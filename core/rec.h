@@ -32,6 +32,10 @@ uint64_t rec_get_varint(struct rec_rd *r);
 /* Points into the record (valid as long as the record's memory). */
 struct str rec_get_str(struct rec_rd *r);
 
+/* A record that is a version byte and one string: 0 and *out (pointing
+ * into rec), or -EBADMSG when the version differs or the record is short. */
+int rec_read_str(struct str rec, uint8_t version, struct str *out);
+
 static inline int rec_rd_err(const struct rec_rd *r)
 {
 	return r->err;

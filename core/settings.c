@@ -72,21 +72,12 @@ int settings_get(struct store_txn *txn, const char *name, char *out, size_t cap)
 {
 	struct str v;
 	struct str val;
-	struct rec_rd r;
 	int rc = store_txn_get(txn, STORE_DB_SETTINGS, str_cstr(name), &v);
 
-	if (rc < 0) {
-		return rc;
+	if (rc == 0) {
+		rc = rec_read_str(v, SETTINGS_REC_V1, &val);
 	}
-	rec_rd_init(&r, v);
-	if (rec_get_u8(&r) != SETTINGS_REC_V1) {
-		return -EBADMSG;
-	}
-	val = rec_get_str(&r);
-	if (rec_rd_err(&r)) {
-		return rec_rd_err(&r);
-	}
-	return str_copy_cstr(val, out, cap);
+	return rc < 0 ? rc : str_copy_cstr(val, out, cap);
 }
 
 int settings_put(struct store *st, const char *name, struct str value)

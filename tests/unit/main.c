@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/store.h"
 #include "tests/unit/unit.h"
 
 /* clang-format off */
@@ -39,6 +40,16 @@ const char *unit_tmpdir(void)
 		}
 	}
 	return tmpdir;
+}
+
+struct store *unit_store_open(const char *name)
+{
+	char d[256];
+	char why[256];
+	int err;
+
+	snprintf(d, sizeof(d), "%s/%s", unit_tmpdir(), name);
+	return store_open(d, 1, NULL, &err, why, sizeof(why));
 }
 
 int main(int argc, char **argv)

@@ -10,16 +10,6 @@
 #define REALM "office.example"
 #define NOW 1800000000u
 
-static struct store *open_store(const char *name)
-{
-	char d[256];
-	char why[256];
-	int err;
-
-	snprintf(d, sizeof(d), "%s/%s", unit_tmpdir(), name);
-	return store_open(d, 1, NULL, &err, why, sizeof(why));
-}
-
 static void to_hex(const uint8_t *p, size_t n, char *out)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -104,7 +94,7 @@ static bool setup(struct fixture *f, const char *dir)
 {
 	memset(f, 0, sizeof(*f));
 	CHECK_INT(rand_init(), 0);
-	f->st = open_store(dir);
+	f->st = unit_store_open(dir);
 	CHECK(f->st != NULL);
 	if (!f->st) {
 		return false;
@@ -330,9 +320,6 @@ static void secret_persists(void)
 {
 	struct fixture f;
 	uint8_t secret[DIGEST_SECRET_LEN];
-	char d[256];
-	char why[256];
-	int err;
 
 	if (!setup(&f, "digest6")) {
 		return;
@@ -341,8 +328,7 @@ static void secret_persists(void)
 	digest_nonce_make(&f.d, NOW, f.nonce);
 	teardown(&f);
 
-	snprintf(d, sizeof(d), "%s/digest6", unit_tmpdir());
-	f.st = store_open(d, 1, NULL, &err, why, sizeof(why));
+	f.st = unit_store_open("digest6");
 	CHECK(f.st != NULL);
 	if (!f.st) {
 		return;
@@ -360,7 +346,7 @@ static void secret_persists(void)
 	teardown(&f);
 
 	/* A store whose secret record is unreadable is refused. */
-	f.st = store_open(d, 1, NULL, &err, why, sizeof(why));
+	f.st = unit_store_open("digest6");
 	CHECK(f.st != NULL);
 	if (!f.st) {
 		return;

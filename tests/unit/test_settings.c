@@ -41,14 +41,10 @@ static void domain_names(void)
 
 static void put_get(void)
 {
-	char d[256];
-	char why[256];
 	char out[32];
-	int err;
 	struct store *st;
 
-	snprintf(d, sizeof(d), "%s/settings", unit_tmpdir());
-	st = store_open(d, 1, NULL, &err, why, sizeof(why));
+	st = unit_store_open("settings");
 	CHECK(st != NULL);
 	if (!st) {
 		return;

@@ -8,16 +8,6 @@
 
 #define REALM STR("office.example")
 
-static struct store *open_store(const char *name)
-{
-	char d[256];
-	char why[256];
-	int err;
-
-	snprintf(d, sizeof(d), "%s/%s", unit_tmpdir(), name);
-	return store_open(d, 1, NULL, &err, why, sizeof(why));
-}
-
 static void names(void)
 {
 	static const struct {
@@ -65,7 +55,7 @@ static bool has_bytes(struct str hay, const char *needle)
 
 static void add_get_del(void)
 {
-	struct store *st = open_store("users1");
+	struct store *st = unit_store_open("users1");
 	struct users_user u;
 	uint8_t want[DIGEST_HASH_MAX];
 	struct str v;
@@ -136,7 +126,7 @@ static int collect(void *arg, struct str name, const struct users_user *u)
 
 static void list_and_bad_record(void)
 {
-	struct store *st = open_store("users2");
+	struct store *st = unit_store_open("users2");
 	struct seen s = { 0 };
 	struct users_user u;
 
@@ -158,7 +148,7 @@ static void list_and_bad_record(void)
 
 static void domain_change(void)
 {
-	struct store *st = open_store("users3");
+	struct store *st = unit_store_open("users3");
 	char why[256] = "";
 
 	CHECK(st != NULL);

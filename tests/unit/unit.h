@@ -30,6 +30,10 @@ struct unit_suite {
 void unit_fail(const char *file, int line, const char *expr);
 /* A scratch folder for this test run (created once, removed at exit). */
 const char *unit_tmpdir(void);
+struct store;
+/* Opens (creating it) the store unit_tmpdir()/name with a 1 MiB map;
+ * NULL on failure. */
+struct store *unit_store_open(const char *name);
 
 #define CHECK(c)                                           \
 	do {                                               \
