@@ -69,9 +69,11 @@ LDFLAGS_APP := $(LDSTATIC) $(OPT) -pthread -Wl,--gc-sections
 # Modules. A disabled feature drops whole files (STYLE.md rule 6).
 core-y := core/loop.c core/timer.c core/str.c core/buf.c core/arena.c \
 	core/log.c core/rec.c core/store.c core/cmdq.c core/sig.c core/rand.c \
-	core/addr.c core/settings.c core/server.c core/cli.c core/users.c core/digest.c
+	core/addr.c core/settings.c core/server.c core/cli.c core/users.c core/digest.c \
+	core/throttle.c
 sip-y := sip/parse.c sip/msg.c
 sip-y += sip/tport.c sip/tport_tcp.c sip/tsx.c sip/tsx_server.c sip/tsx_client.c sip/endpoint.c
+sip-y += sip/auth.c sip/location.c sip/registrar.c
 webui-$(CONFIG_WEBUI) := webui/http.c
 tls-$(CONFIG_TLS) := core/tls.c core/cert.c
 APP_SRCS := $(core-y) $(sip-y) $(webui-y) $(tls-y)

@@ -12,6 +12,7 @@
 #include "core/settings.h"
 #include "core/store.h"
 #include "core/users.h"
+#include "sip/location.h"
 #if ENABLE_TLS
 #include "core/cert.h"
 #endif
@@ -35,6 +36,7 @@ const char cli_usage[] =
 	"                              change a user's password\n"
 	"  user del USER               delete a user\n"
 	"  user list                   every user with the date it was added\n"
+	"  user show USER              a user and the devices registered now\n"
 #if ENABLE_TLS
 	"  cert show                   the TLS certificate in the store\n"
 	"  cert import CHAIN.pem [KEY.pem]\n"
@@ -280,6 +282,59 @@ static int user_list(struct store *st)
 	return 0;
 }
 
+static const char *const proto_names[] = { "?", "udp", "tcp", "tls" };
+
+/* One line per binding, for people and for scripts (the interop tests
+ * read it): binding <URI> expires=S q=Q transport=T source=A
+ * [instance=I] [reg-id=N] [path=P] ua="U" */
+static int user_show(struct store *st, const char *name)
+{
+	struct store_txn *t = store_loop_txn(st);
+	uint64_t now = (uint64_t)time(NULL);
+	struct location_aor aor;
+	struct users_user u;
+	int rc = users_get(t, str_cstr(name), &u);
+
+	if (rc == -ENOENT) {
+		return fail("user show: no user '%s'%s", name, "");
+	}
+	if (rc < 0) {
+		return fail("user show: %s%s", store_strerror(rc), "");
+	}
+	user_list_one(NULL, str_cstr(name), &u);
+	rc = location_get(t, str_cstr(name), now, &aor);
+	if (rc < 0) {
+		return fail("user show: the bindings of %s: %s", name, store_strerror(rc));
+	}
+	if (aor.n == 0) {
+		printf("no devices registered\n");
+	}
+	for (unsigned i = 0; i < aor.n; i++) {
+		const struct location_binding *b = &aor.b[i];
+		char q[8] = "-";
+		if (b->q != LOCATION_Q_NONE) {
+			snprintf(q, sizeof(q), "%u.%03u", b->q / 1000, b->q % 1000);
+			for (size_t k = strlen(q) - 1; q[k] == '0' && q[k - 1] != '.'; k--) {
+				q[k] = '\0';
+			}
+		}
+		printf("binding <%.*s> expires=%llu q=%s transport=%s source=%.*s", STR_FMT(b->uri),
+			(unsigned long long)(b->expires - now), q,
+			proto_names[b->proto < 4 ? b->proto : 0], STR_FMT(b->source));
+		if (b->instance.len) {
+			printf(" instance=%.*s", STR_FMT(b->instance));
+		}
+		if (b->reg_id) {
+			printf(" reg-id=%u", b->reg_id);
+		}
+		if (b->path.len) {
+			printf(" path=%.*s", STR_FMT(b->path));
+		}
+		printf(" ua=\"%.*s\"\n", STR_FMT(b->user_agent));
+	}
+	return 0;
+}
+
 static int user_del(struct store *st, const char *name)
 {
 	int rc = users_del(st, str_cstr(name));
@@ -377,6 +432,9 @@ static int cmd_user(struct store *st, int argc, char **argv)
 	if (argc == 2 && strcmp(sub, "list") == 0) {
 		return user_list(st);
 	}
+	if (argc == 3 && strcmp(sub, "show") == 0) {
+		return user_show(st, argv[2]);
+	}
 	if (argc == 3 && strcmp(sub, "del") == 0) {
 		return user_del(st, argv[2]);
 	}
@@ -387,13 +445,14 @@ static int cmd_user(struct store *st, int argc, char **argv)
 		return user_set(st, sub[0] == 'a', argv[2], argv[4]);
 	}
 	return fail("user: expected 'user add|passwd USER [--password PW]', 'user del USER' or "
-		    "'user list'%s%s",
+		    "'user list|show'%s%s",
 		"", "");
 }
 
 static const struct cli_cmd cmds[] = {
 	{ "settings", cmd_settings, "settings show | settings set NAME VALUE" },
-	{ "user", cmd_user, "user add|passwd USER [--password PW] | user del USER | user list" },
+	{ "user", cmd_user,
+		"user add|passwd USER [--password PW] | user del|show USER | user list" },
 #if ENABLE_TLS
 	{ "cert", cmd_cert, "cert show | cert import CHAIN.pem [KEY.pem]" },
 #endif

@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "autoconf.h"
 #include "core/buf.h"
 #include "core/store.h"
 #include "core/str.h"
@@ -35,9 +36,8 @@ enum digest_alg { DIGEST_ALG_MD5, DIGEST_ALG_SHA256, DIGEST_ALG_COUNT };
 #define DIGEST_NONCE_LEN 64
 /* Seconds a nonce is fresh when digest_init gets 0. */
 #define DIGEST_NONCE_LIFETIME_DEFAULT 300
-/* Nonces whose highest nonce count is remembered (32 bytes each). Becomes
- * a Kconfig number (CONFIG_DIGEST_NC_SLOTS) with the registrar. */
-#define DIGEST_NC_SLOTS 256
+/* Nonces whose highest nonce count is remembered (32 bytes each). */
+#define DIGEST_NC_SLOTS CONFIG_DIGEST_NC_SLOTS
 /* The realm is the domain: a host name of at most 253 characters. */
 #define DIGEST_REALM_MAX 253
 

@@ -16,6 +16,8 @@ static bool dispatching;
 static bool holes; /* watchers removed during dispatch, compacted after */
 static bool stopping;
 static uint64_t now_ms;
+static uint64_t wall_s;
+static bool wall_fixed; /* loop_wall_set() was called: tests own the clock */
 static struct loop_defer *defer_head;
 static struct loop_defer **defer_tail = &defer_head;
 static void (*iteration_end)(void);
@@ -31,9 +33,27 @@ static uint64_t clock_read(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+static void wall_read(void)
+{
+	if (!wall_fixed) {
+		wall_s = (uint64_t)time(NULL);
+	}
+}
+
 uint64_t loop_now(void)
 {
 	return now_ms;
+}
+
+uint64_t loop_wall(void)
+{
+	return wall_s;
+}
+
+void loop_wall_set(uint64_t s)
+{
+	wall_s = s;
+	wall_fixed = true;
 }
 
 void loop_time_set(uint64_t ms)
@@ -54,6 +74,7 @@ int loop_init(unsigned max_fds, unsigned max_timers)
 	n_ticks = 0;
 	stopping = false;
 	now_ms = clock_read();
+	wall_read();
 	return 0;
 }
 
@@ -230,6 +251,7 @@ int loop_once(int max_wait_ms)
 		return -errno;
 	}
 	now_ms = clock_read();
+	wall_read();
 	if (n > 0) {
 		dispatching = true;
 		for (unsigned i = 0; i < polled; i++) {

@@ -63,6 +63,11 @@ void loop_set_iteration_end(void (*fn)(void));
 int loop_tick_add(void (*fn)(uint64_t now_ms));
 /* Monotonic milliseconds, read at the start of the current iteration. */
 uint64_t loop_now(void);
+/* UNIX seconds, read with loop_now() after poll: for what must mean the
+ * same after a restart (registration and subscription ends, nonces). */
+uint64_t loop_wall(void);
+/* Tests only: fixes loop_wall() at s from now on. */
+void loop_wall_set(uint64_t s);
 /* Tests only: sets the clock that loop_now() returns, for driving timers
  * in virtual time with timer_run(). loop_once() reads the real clock. */
 void loop_time_set(uint64_t ms);

@@ -15,7 +15,9 @@
 #include "core/sig.h"
 #include "core/store.h"
 #include "core/users.h"
+#include "sip/auth.h"
 #include "sip/endpoint.h"
+#include "sip/registrar.h"
 #include "sip/tport.h"
 #include "sip/tsx.h"
 #if ENABLE_SIP_TLS
@@ -36,6 +38,29 @@ static void on_stop(int signo)
 {
 	(void)signo;
 	loop_stop();
+}
+
+static void reg_limits(struct store_txn *t, struct registrar_limits *l)
+{
+	l->min_expires = settings_get_uint(t, SETTINGS_REG_MIN_EXPIRES);
+	l->max_expires = settings_get_uint(t, SETTINGS_REG_MAX_EXPIRES);
+	l->default_expires = settings_get_uint(t, SETTINGS_REG_DEFAULT_EXPIRES);
+	if (l->max_expires < l->min_expires) {
+		log_warn("settings: reg_max_expires_s %u is below reg_min_expires_s %u: using %u",
+			l->max_expires, l->min_expires, l->min_expires);
+		l->max_expires = l->min_expires;
+	}
+	if (l->default_expires > l->max_expires) {
+		l->default_expires = l->max_expires;
+	}
+}
+
+static void auth_limits(struct store_txn *t, struct throttle_cfg *c)
+{
+	c->throttle_after = settings_get_uint(t, SETTINGS_AUTH_THROTTLE_AFTER);
+	c->block_after = settings_get_uint(t, SETTINGS_AUTH_BLOCK_AFTER);
+	c->block_s = settings_get_uint(t, SETTINGS_AUTH_BLOCK_S);
+	c->window_s = settings_get_uint(t, SETTINGS_AUTH_WINDOW_S);
 }
 
 static void load_settings(void)
@@ -64,6 +89,14 @@ static void on_reload(void)
 {
 	load_settings();
 	sip_endpoint_set_domain(srv_domain);
+	if (srv_sip_up) {
+		struct registrar_limits l;
+		struct throttle_cfg c;
+		reg_limits(store_loop_txn(srv_store), &l);
+		auth_limits(store_loop_txn(srv_store), &c);
+		registrar_set_limits(&l);
+		auth_reload(srv_domain, &c);
+	}
 	reload_tls();
 	log_info("settings reloaded: domain %s, sip T1 %u ms",
 		srv_domain[0] ? srv_domain : "(not set)",
@@ -78,6 +111,9 @@ static void on_iteration_end(void)
 static void on_tick(uint64_t now_ms)
 {
 	(void)now_ms;
+	if (srv_sip_up) {
+		registrar_tick(loop_wall());
+	}
 	store_tick(srv_store);
 }
 
@@ -92,9 +128,19 @@ static void snapshot_run(struct cmdq_cmd *cmd)
 	loop_fd_stats(&s->pools[0]);
 	timer_stats(&s->pools[1]);
 	s->pools[2] = (struct pool_stats){ "transactions", 0, 0, 0 };
+	s->pools[3] = (struct pool_stats){ "auth sources", 0, 0, 0 };
 	memset(&s->sip, 0, sizeof(s->sip));
+	memset(&s->reg, 0, sizeof(s->reg));
+	memset(&s->location, 0, sizeof(s->location));
+	memset(&s->auth, 0, sizeof(s->auth));
 	if (srv_sip_up) {
 		sip_endpoint_stats(&s->sip, &s->pools[2]);
+		registrar_stats(&s->reg);
+		location_stats(store_loop_txn(srv_store), loop_wall(), &s->location);
+		auth_stats(&s->auth);
+		s->pools[3].used = s->auth.sources.tracked;
+		s->pools[3].high = s->auth.sources.tracked;
+		s->pools[3].cap = s->auth.sources.cap;
 	}
 	cmdq_done(cmd, 0);
 }
@@ -232,6 +278,25 @@ static void reload_tls(void)
 }
 #endif
 
+static int start_registrar(void)
+{
+	struct registrar_limits l;
+	struct throttle_cfg c;
+	int rc;
+
+	reg_limits(store_loop_txn(srv_store), &l);
+	auth_limits(store_loop_txn(srv_store), &c);
+	rc = auth_init(srv_store, srv_domain, &c);
+	if (rc < 0) {
+		fprintf(stderr, "sipbox: cannot set up authentication: %s\n",
+			rc == -ENOMEM ? "out of memory" : store_strerror(rc));
+		sip_endpoint_stop();
+		return rc;
+	}
+	registrar_init(srv_store, &l);
+	return 0;
+}
+
 /* Everything between the open store and the loop; returns 0 or the exit
  * status. What it set up is torn down by stop_all() whatever failed. */
 static int start(const struct server_opts *o)
@@ -265,8 +330,11 @@ static int start(const struct server_opts *o)
 			fprintf(stderr, "sipbox: out of memory for the SIP tables\n");
 			return 1;
 		}
-		srv_sip_up = true;
 		load_settings(); /* the timers, over the Kconfig defaults */
+		if (start_registrar() < 0) {
+			return 1;
+		}
+		srv_sip_up = true;
 	}
 	if (o->have_sip) {
 		rc = sip_endpoint_listen(&o->sip, where, sizeof(where));
@@ -296,7 +364,9 @@ static void stop_all(void)
 	cmdq_shutdown();
 	webui_stop();
 	if (srv_sip_up) {
+		registrar_fini();
 		sip_endpoint_stop();
+		auth_fini();
 		srv_sip_up = false;
 		srv_tls_up = false;
 	}

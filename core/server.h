@@ -11,7 +11,10 @@
 
 #include "core/addr.h"
 #include "core/pool.h"
+#include "sip/auth.h"
 #include "sip/endpoint.h"
+#include "sip/location.h"
+#include "sip/registrar.h"
 
 struct server_opts {
 	const char *data_dir;
@@ -26,7 +29,7 @@ struct server_opts {
 
 /* A consistent picture of the server for the web UI, taken on the loop
  * thread (server_snapshot through cmdq). */
-#define SERVER_POOLS 3
+#define SERVER_POOLS 4
 struct server_status {
 	uint64_t uptime_s;
 	unsigned schema;
@@ -34,6 +37,9 @@ struct server_status {
 	char domain[254];
 	struct pool_stats pools[SERVER_POOLS];
 	struct sip_endpoint_stats sip;
+	struct registrar_stats reg;
+	struct location_stats location;
+	struct auth_stats auth;
 };
 
 /* Returns the process exit status: 0 after a clean stop, 2 when the data

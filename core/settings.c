@@ -22,6 +22,22 @@ const struct settings_def settings_defs[] = {
 		"SIP timer T2 in ms (the longest retransmission interval)" },
 	{ SETTINGS_SIP_T4, SETTINGS_KIND_UINT, 1000, 60000, CONFIG_SIP_T4_MS,
 		"SIP timer T4 in ms (timers I and K)" },
+	/* RFC 3261 10.3 steps 7 and 8: a registration shorter than the
+	 * minimum gets 423, a longer one is cut to the maximum. */
+	{ SETTINGS_REG_MIN_EXPIRES, SETTINGS_KIND_UINT, 1, 86400, 60,
+		"shortest registration in s (shorter ones get 423 Interval Too Brief)" },
+	{ SETTINGS_REG_MAX_EXPIRES, SETTINGS_KIND_UINT, 60, 604800, 3600,
+		"longest registration in s (longer ones are cut to it)" },
+	{ SETTINGS_REG_DEFAULT_EXPIRES, SETTINGS_KIND_UINT, 60, 604800, 3600,
+		"registration time in s when the client names none" },
+	{ SETTINGS_AUTH_THROTTLE_AFTER, SETTINGS_KIND_UINT, 0, 1000, 5,
+		"failed logins from one address before it must wait (503), 0 = never" },
+	{ SETTINGS_AUTH_BLOCK_AFTER, SETTINGS_KIND_UINT, 0, 10000, 20,
+		"failed logins from one address before it is blocked, 0 = never" },
+	{ SETTINGS_AUTH_BLOCK_S, SETTINGS_KIND_UINT, 1, 604800, 600,
+		"how long a blocked address is ignored, in s" },
+	{ SETTINGS_AUTH_WINDOW_S, SETTINGS_KIND_UINT, 10, 86400, 300,
+		"failed logins older than this (s) are forgotten" },
 };
 const size_t settings_n_defs = sizeof(settings_defs) / sizeof(settings_defs[0]);
 

@@ -15,6 +15,13 @@
 #define SETTINGS_SIP_T1 "sip_t1_ms"
 #define SETTINGS_SIP_T2 "sip_t2_ms"
 #define SETTINGS_SIP_T4 "sip_t4_ms"
+#define SETTINGS_REG_MIN_EXPIRES "reg_min_expires_s"
+#define SETTINGS_REG_MAX_EXPIRES "reg_max_expires_s"
+#define SETTINGS_REG_DEFAULT_EXPIRES "reg_default_expires_s"
+#define SETTINGS_AUTH_THROTTLE_AFTER "auth_throttle_after"
+#define SETTINGS_AUTH_BLOCK_AFTER "auth_block_after"
+#define SETTINGS_AUTH_BLOCK_S "auth_block_s"
+#define SETTINGS_AUTH_WINDOW_S "auth_window_s"
 #define SETTINGS_VALUE_MAX 256
 
 /* The settings an admin may set, with their checks and defaults. */

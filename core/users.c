@@ -92,11 +92,21 @@ int users_add(
 
 int users_del(struct store *st, struct str name)
 {
+	int rc;
+
 	if (!users_name_valid(name)) {
 		return -ENOENT;
 	}
 	store_mark_durable(st);
-	return store_del(st, STORE_DB_USERS, name);
+	rc = store_del(st, STORE_DB_USERS, name);
+	if (rc == 0) {
+		/* Its devices go with it: the location record has the same key. */
+		int brc = store_del(st, STORE_DB_BINDINGS, name);
+		if (brc < 0 && brc != -ENOENT) {
+			rc = brc;
+		}
+	}
+	return rc;
 }
 
 int users_set_password(struct store *st, struct str name, struct str realm, struct str password)

@@ -43,7 +43,8 @@ bool users_name_valid(struct str name);
 /* -EEXIST when the user exists. now_s: UNIX seconds. */
 int users_add(
 	struct store *st, struct str name, struct str realm, struct str password, uint64_t now_s);
-/* -ENOENT when there is no such user. */
+/* -ENOENT when there is no such user. The user's registered devices
+ * (STORE_DB_BINDINGS, same key) are deleted with it. */
 int users_del(struct store *st, struct str name);
 /* Keeps the creation time; -ENOENT when there is no such user. */
 int users_set_password(struct store *st, struct str name, struct str realm, struct str password);

@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "core/loop.h"
 #include "core/rand.h"
+#include "sip/auth.h"
 #include "sip/msg.h"
 #include "sip/tport.h"
 #include "sip/tsx.h"
@@ -20,7 +21,10 @@
 #define SIP_ARENA_SIZE (CONFIG_SIP_MAX_HEADERS * 64 + 4096)
 /* What the server serves today; grows with the registrar, proxy and
  * presence agent. */
-#define SIP_ALLOW "OPTIONS, ACK, CANCEL"
+#define SIP_ALLOW "REGISTER, OPTIONS, ACK, CANCEL"
+/* Option tags a client may require of the server (8.2.2.3): Path
+ * (RFC 3327) and GRUU (RFC 5627), both served by the registrar. */
+#define SIP_SUPPORTED "path, gruu"
 
 static char arena_mem[SIP_ARENA_SIZE];
 static struct arena ep_arena;
@@ -33,22 +37,10 @@ static char ep_local_host[ADDR_STR_MAX];
 static struct sip_endpoint_stats ep_st;
 static struct log_rl rl_bad;
 
-/* What a handler needs to answer one request. */
-struct req {
-	const struct sip_msg *m;
-	struct sip_peer from; /* where responses go (18.2.2) */
-	struct sip_tsx *tsx; /* NULL for stateless answers */
-	char via[CONFIG_SIP_MAX_HEADER_LEN]; /* top Via with received/rport */
-	struct str top_via;
-	char to_tag[17];
-};
-
-typedef void (*method_fn)(struct req *r);
-
 /* RFC 3261 18.2.1 and RFC 3581: the top Via of the responses carries the
  * source address in "received", and the source port in "rport" when the
  * client asked for it. */
-static void fix_via(struct req *r, const struct sip_peer *src)
+static void fix_via(struct sip_req *r, const struct sip_peer *src)
 {
 	const struct sip_via *v = &r->m->via;
 	char ip[INET6_ADDRSTRLEN];
@@ -108,7 +100,7 @@ static void response_peer(const struct sip_msg *m, const struct sip_peer *src, s
  * so the tag is a digest of what identifies the request (Call-ID, From
  * tag, top Via branch), keyed with a per-process secret so that it says
  * nothing guessable. */
-static void stateless_tag(struct req *r)
+static void stateless_tag(struct sip_req *r)
 {
 	static const char hex[] = "0123456789abcdef";
 	static unsigned char secret[16];
@@ -135,11 +127,8 @@ static void stateless_tag(struct req *r)
 	r->to_tag[16] = '\0';
 }
 
-/* Builds and sends a response, through the transaction when there is
- * one. extra: complete header lines ("Name: value\r\n..."). */
-static void respond(struct req *r, unsigned status, const char *reason, const char *extra)
+void sip_endpoint_build(struct sip_req *r, struct buf *b, unsigned status, const char *reason)
 {
-	struct buf b;
 	struct str to_tag = STR_NULL;
 
 	if (status >= 200 && !r->m->to.tag.len) {
@@ -148,9 +137,26 @@ static void respond(struct req *r, unsigned status, const char *reason, const ch
 		}
 		to_tag = str_cstr(r->to_tag);
 	}
+	sip_msg_build_response(b, r->m, status, reason, to_tag, r->top_via);
+	buf_put_cstr(b, "Server: sipbox/" SIPBOX_VERSION "\r\n");
+}
+
+void sip_endpoint_send(struct sip_req *r, unsigned status, struct str data)
+{
+	ep_st.responses_sent++;
+	if (r->tsx) {
+		sip_tsx_server_reply(r->tsx, status, data.p, data.len);
+	} else {
+		sip_tport_send(&r->reply, data.p, data.len);
+	}
+}
+
+void sip_endpoint_respond(struct sip_req *r, unsigned status, const char *reason, const char *extra)
+{
+	struct buf b;
+
 	buf_init(&b, out_mem, sizeof(out_mem));
-	sip_msg_build_response(&b, r->m, status, reason, to_tag, r->top_via);
-	buf_put_cstr(&b, "Server: sipbox/" SIPBOX_VERSION "\r\n");
+	sip_endpoint_build(r, &b, status, reason);
 	if (extra) {
 		buf_put_cstr(&b, extra);
 	}
@@ -160,15 +166,10 @@ static void respond(struct req *r, unsigned status, const char *reason, const ch
 			CONFIG_SIP_MAX_MSG_SIZE);
 		return;
 	}
-	ep_st.responses_sent++;
-	if (r->tsx) {
-		sip_tsx_server_reply(r->tsx, status, b.p, b.len);
-	} else {
-		sip_tport_send(&r->from, b.p, b.len);
-	}
+	sip_endpoint_send(r, status, buf_str(&b));
 }
 
-static bool is_local_host(struct str host)
+bool sip_endpoint_is_local(struct str host)
 {
 	return str_ieq(host, str_cstr(ep_domain)) || str_ieq(host, str_cstr(ep_local_host));
 }
@@ -182,9 +183,8 @@ static void set_local(const struct addr *a)
 
 /* Option tags sipbox does not support get 420 listing them: Require for
  * a request the server itself serves (8.2.2.3), Proxy-Require for one it
- * would forward (16.3 step 6; Require is then the far end's business).
- * sipbox supports no extension that a client may require yet. */
-static bool check_require(struct req *r, bool to_server)
+ * would forward (16.3 step 6; Require is then the far end's business). */
+static bool check_require(struct sip_req *r, bool to_server)
 {
 	enum sip_hdr_id id = to_server ? SIP_HDR_REQUIRE : SIP_HDR_PROXY_REQUIRE;
 	char unsupported[512];
@@ -195,6 +195,9 @@ static bool check_require(struct req *r, bool to_server)
 		struct str rest = h->value;
 		struct str tag;
 		while (sip_parse_token_list(&rest, &tag)) {
+			if (to_server && (str_ieq(tag, STR("path")) || str_ieq(tag, STR("gruu")))) {
+				continue;
+			}
 			buf_put_cstr(&b, b.len ? ", " : "Unsupported: ");
 			buf_put_str(&b, tag);
 		}
@@ -203,57 +206,101 @@ static bool check_require(struct req *r, bool to_server)
 		return true;
 	}
 	buf_put_cstr(&b, "\r\n");
-	respond(r, 420, "Bad Extension", buf_cstr(&b) ? b.p : NULL);
+	sip_endpoint_respond(r, 420, "Bad Extension", buf_cstr(&b) ? b.p : NULL);
 	return false;
 }
 
-static void on_options(struct req *r)
+static void on_options(struct sip_req *r)
 {
 	const struct sip_uri *u = &r->m->ruri;
 
-	if (!is_local_host(u->host)) {
-		respond(r, 403, "Relaying Denied", NULL);
+	if (!sip_endpoint_is_local(u->host)) {
+		sip_endpoint_respond(r, 403, "Relaying Denied", NULL);
 		return;
 	}
 	if (u->user.len) {
-		respond(r, 404, "Not Found", NULL);
+		sip_endpoint_respond(r, 404, "Not Found", NULL);
 		return;
 	}
 	/* 11.2: the capabilities of the server itself. */
-	respond(r, 200, "OK",
+	sip_endpoint_respond(r, 200, "OK",
 		"Allow: " SIP_ALLOW "\r\n"
 		"Accept: application/sdp, application/pidf+xml, message/cpim, text/plain\r\n"
-		"Supported: \r\n");
+		"Supported: " SIP_SUPPORTED "\r\n");
 }
 
-static const method_fn methods[SIP_METHOD_COUNT] = {
+/* Answered here, statelessly (see on_request). */
+static const sip_endpoint_handler builtin[SIP_METHOD_COUNT] = {
 	[SIP_OPTIONS] = on_options,
 };
+/* Transaction users (registrar, proxy, presence agent). */
+static sip_endpoint_handler handlers[SIP_METHOD_COUNT];
 
-static void on_cancel(struct req *r)
+void sip_endpoint_set_handler(enum sip_method method, sip_endpoint_handler fn)
+{
+	handlers[method] = fn;
+}
+
+static void on_cancel(struct sip_req *r)
 {
 	/* 9.2: no INVITE stays pending here yet, so a CANCEL that matches
 	 * one finds it answered: 200 for the CANCEL, nothing else to do. */
 	if (sip_tsx_server_find_invite(r->m)) {
-		respond(r, 200, "OK", NULL);
+		sip_endpoint_respond(r, 200, "OK", NULL);
 	} else {
-		respond(r, 481, "Call/Transaction Does Not Exist", NULL);
+		sip_endpoint_respond(r, 481, "Call/Transaction Does Not Exist", NULL);
 	}
+}
+
+/* RFC 3261 22.1: a request that claims to come from one of our users must
+ * prove it, whatever it asks for (407; the registrar challenges REGISTER
+ * itself with 401). ACK and CANCEL cannot be challenged (22.1, 9.2), and
+ * an OPTIONS to the server itself is a keepalive that reveals nothing. */
+static bool needs_auth(const struct sip_msg *m, bool to_server)
+{
+	if (m->method == SIP_REGISTER || (m->method == SIP_OPTIONS && to_server)) {
+		return false;
+	}
+	return m->from.uri.scheme != 0 && m->from.uri.user.len &&
+		sip_endpoint_is_local(m->from.uri.host);
+}
+
+/* Runs a transaction user's handler inside a new server transaction. */
+static void run_handler(struct sip_req *r, sip_endpoint_handler fn, const struct sip_peer *src)
+{
+	int err = 0;
+
+	if (sip_tsx_server_is_merged(r->m)) {
+		sip_endpoint_respond(r, 482, "Loop Detected", NULL);
+		return;
+	}
+	r->tsx = sip_tsx_server_create(r->m, src, &err);
+	if (!r->tsx) {
+		/* 17.2: no transaction, no promise to answer retransmissions:
+		 * the client tries again later. */
+		if (err == -ENOSPC) {
+			sip_endpoint_respond(r, 503, "Service Unavailable", "Retry-After: 5\r\n");
+		} else {
+			sip_endpoint_respond(r, 400, "Bad Via Branch", NULL);
+		}
+		return;
+	}
+	fn(r);
 }
 
 /* Requests answered here at once, with no state to keep, are answered
  * statelessly (8.2.7): the same request gets the same answer again, so a
  * retransmission needs no transaction, and a flood of OPTIONS pings holds
- * no memory for 64*T1. Requests that a transaction user will handle (the
- * registrar, proxy, presence agent to come) get a server transaction. */
+ * no memory for 64*T1. Requests for a transaction user get a server
+ * transaction. */
 static void on_request(const struct sip_msg *m, const struct sip_peer *src)
 {
-	struct req r = { .m = m };
-	method_fn fn;
+	struct sip_req r = { .m = m, .src = *src };
+	sip_endpoint_handler fn;
 	bool to_server;
 
 	ep_st.requests++;
-	response_peer(m, src, &r.from);
+	response_peer(m, src, &r.reply);
 	fix_via(&r, src);
 	if (sip_tsx_server_absorb(m, src)) {
 		return;
@@ -265,23 +312,32 @@ static void on_request(const struct sip_msg *m, const struct sip_peer *src)
 		on_cancel(&r);
 		return;
 	}
-	fn = methods[m->method];
-	to_server = is_local_host(m->ruri.host) && !m->ruri.user.len;
+	fn = handlers[m->method] ? handlers[m->method] : builtin[m->method];
+	to_server = sip_endpoint_is_local(m->ruri.host) && !m->ruri.user.len;
 	if (!check_require(&r, to_server)) {
 		return;
 	}
 	if (m->max_forwards == 0 && !(fn && to_server)) {
-		respond(&r, 483, "Too Many Hops", NULL);
+		sip_endpoint_respond(&r, 483, "Too Many Hops", NULL);
 		return;
 	}
-	if (fn) {
+	if (m->method == SIP_METHOD_OTHER && !fn) {
+		sip_endpoint_respond(&r, 501, "Not Implemented", "Allow: " SIP_ALLOW "\r\n");
+		return;
+	}
+	if (needs_auth(m, to_server)) {
+		if (auth_check(&r, m->from.uri.user, true) != AUTH_OK) {
+			return;
+		}
+	}
+	if (handlers[m->method]) {
+		run_handler(&r, fn, src);
+	} else if (fn) {
 		fn(&r);
-	} else if (m->method == SIP_METHOD_OTHER) {
-		respond(&r, 501, "Not Implemented", "Allow: " SIP_ALLOW "\r\n");
-	} else if (!is_local_host(m->ruri.host)) {
-		respond(&r, 403, "Relaying Denied", NULL);
+	} else if (!sip_endpoint_is_local(m->ruri.host)) {
+		sip_endpoint_respond(&r, 403, "Relaying Denied", NULL);
 	} else {
-		respond(&r, 405, "Method Not Allowed", "Allow: " SIP_ALLOW "\r\n");
+		sip_endpoint_respond(&r, 405, "Method Not Allowed", "Allow: " SIP_ALLOW "\r\n");
 	}
 }
 
@@ -291,6 +347,10 @@ static void on_rx(const char *buf, size_t len, bool too_large, const struct sip_
 	struct sip_parse_err e = { 0 };
 	int rc;
 
+	if (auth_blocked(src)) {
+		ep_st.dropped++;
+		return;
+	}
 	arena_reset(&ep_arena);
 	rc = sip_msg_parse(&m, buf, len, &ep_arena, &e);
 	if (too_large && (rc == 0 || e.answerable) && m.request) {
@@ -304,11 +364,11 @@ static void on_rx(const char *buf, size_t len, bool too_large, const struct sip_
 			addr_format(&src->addr, where, sizeof(where)), e.status,
 			e.reason ? e.reason : "");
 		if (e.answerable) {
-			struct req r = { .m = &m };
+			struct sip_req r = { .m = &m, .src = *src };
 			ep_st.malformed++;
-			response_peer(&m, src, &r.from);
+			response_peer(&m, src, &r.reply);
 			fix_via(&r, src);
-			respond(&r, e.status, e.reason, NULL);
+			sip_endpoint_respond(&r, e.status, e.reason, NULL);
 		} else {
 			ep_st.dropped++;
 		}
@@ -384,6 +444,11 @@ void sip_endpoint_stop(void)
 	sip_tport_fini();
 	sip_tport_set_tls(NULL);
 	sip_tsx_fini();
+}
+
+const char *sip_endpoint_domain(void)
+{
+	return ep_domain;
 }
 
 void sip_endpoint_set_domain(const char *domain)

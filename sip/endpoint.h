@@ -13,7 +13,45 @@
 
 #include "autoconf.h"
 #include "core/addr.h"
+#include "core/buf.h"
 #include "core/pool.h"
+#include "sip/msg.h"
+#include "sip/tport.h"
+
+struct sip_tsx;
+
+/* One received request being handled. It lives on the endpoint's stack
+ * for the handler's call only; m points into the receive buffer and the
+ * arena, both reused for the next message. A handler that answers later
+ * builds its response now (sip_endpoint_build) and sends it through tsx. */
+struct sip_req {
+	const struct sip_msg *m;
+	struct sip_peer src; /* where it came from */
+	struct sip_peer reply; /* where responses go (18.2.2) */
+	struct sip_tsx *tsx; /* the server transaction; NULL when stateless */
+	struct str top_via; /* top Via with received/rport (18.2.1) */
+	char via[CONFIG_SIP_MAX_HEADER_LEN];
+	char to_tag[17];
+};
+
+/* A transaction user for one method: called with the server transaction
+ * created (r->tsx), after the endpoint's checks (Require, Max-Forwards,
+ * authentication of local users). It answers every request it gets. */
+typedef void (*sip_endpoint_handler)(struct sip_req *r);
+void sip_endpoint_set_handler(enum sip_method method, sip_endpoint_handler fn);
+
+/* Writes the start line and the headers every response carries (8.2.6.2,
+ * with a To tag on finals and the Server header) into b; the caller adds
+ * its header lines and ends with sip_msg_build_end(). */
+void sip_endpoint_build(struct sip_req *r, struct buf *b, unsigned status, const char *reason);
+/* Sends a built response through r's transaction (or statelessly). */
+void sip_endpoint_send(struct sip_req *r, unsigned status, struct str data);
+/* Builds and sends a response; extra: complete header lines or NULL. */
+void sip_endpoint_respond(
+	struct sip_req *r, unsigned status, const char *reason, const char *extra);
+/* True for our domain and the address we listen on. */
+bool sip_endpoint_is_local(struct str host);
+const char *sip_endpoint_domain(void);
 
 /* Starts the transaction layer and the transports (-ENOMEM). */
 int sip_endpoint_start(void);

@@ -612,7 +612,7 @@ int sip_parse_uri(struct str s, struct sip_uri *u)
 /* One parameter of a ";"-list (URI or header), tolerant of LWS and of
  * quoted values; values come back without their quotes. Returns false at
  * the end of the list or at something that is not a parameter. */
-static bool param_next(struct str *s, struct str *name, struct str *value, bool *has_value)
+bool sip_param_next(struct str *s, struct str *name, struct str *value, bool *has_value)
 {
 	struct str t = *s;
 	size_t i = 0;
@@ -653,7 +653,7 @@ bool sip_param_get(struct str params, struct str name, struct str *value)
 	struct str n, v;
 	bool has;
 
-	while (param_next(&params, &n, &v, &has)) {
+	while (sip_param_next(&params, &n, &v, &has)) {
 		if (str_ieq(n, name)) {
 			*value = v;
 			return true;

@@ -42,6 +42,11 @@ bool sip_parse_absolute_uri(struct str s);
  * *value is empty for a parameter without a value, and a quoted value
  * comes without its quotes. Works on URI and header parameters. */
 bool sip_param_get(struct str params, struct str name, struct str *value);
+/* Walks a ";"-list of parameters (URI or header): the next name and
+ * value (quoted values without their quotes, has_value false for a bare
+ * name), *s moved past it. False at the end of the list or at something
+ * that is not a parameter. */
+bool sip_param_next(struct str *s, struct str *name, struct str *value, bool *has_value);
 /* RFC 3261 19.1.4 URI equality. */
 bool sip_uri_eq(const struct sip_uri *a, const struct sip_uri *b);
 

@@ -52,7 +52,7 @@ run_board() { # run_board BOARD
 	local b=$1 q out=build/$1
 	q=$(board_qemu "$b")
 	if ! stage "build-$b" make -j"$JOBS" BOARD="$b"; then
-		for s in static unit cli smoke sip tls-cert; do skip "$s-$b" "the $b build failed"; done
+		for s in static unit cli users smoke sip registrar tls-cert; do skip "$s-$b" "the $b build failed"; done
 		return
 	fi
 	stage "static-$b" is_static "$out/sipbox"
@@ -66,6 +66,8 @@ run_board() { # run_board BOARD
 	stage "smoke-$b" tests/smoke.sh "$out/sipbox" $q
 	# shellcheck disable=SC2086
 	stage "sip-$b" tests/sip_sipsak.sh "$out/sipbox" $q
+	# shellcheck disable=SC2086
+	stage "registrar-$b" tests/registrar.sh "$out/sipbox" $q
 	# shellcheck disable=SC2086
 	stage "tls-cert-$b" tests/tls_cert.sh "$out/sipbox" $q
 }
@@ -96,9 +98,10 @@ if stage build-asan make -j"$JOBS" O=build/asan BOARD=x86_64 TOOLCHAIN=host SANI
 	stage unit-asan env ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build/asan/sipbox-unit
 	stage smoke-asan tests/smoke.sh build/asan/sipbox
 	stage sip-asan tests/sip_sipsak.sh build/asan/sipbox
+	stage registrar-asan tests/registrar.sh build/asan/sipbox
 	stage tls-cert-asan tests/tls_cert.sh build/asan/sipbox
 else
-	for s in unit-asan smoke-asan sip-asan tls-cert-asan; do skip $s "the sanitizer build failed"; done
+	for s in unit-asan smoke-asan sip-asan registrar-asan tls-cert-asan; do skip $s "the sanitizer build failed"; done
 fi
 
 stage fuzz make --no-print-directory BOARD=x86_64 fuzz-check

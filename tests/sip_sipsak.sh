@@ -55,12 +55,15 @@ resp=$(timeout 2 cat <&8)
 check "a request after the ping is answered on the same connection" grep -q '^SIP/2.0 200' <<<"$resp"
 exec 8<&-
 
-raw() { # raw REQUEST-LINE [EXTRA-HEADERS]: one request over TCP; $MF = Max-Forwards
-	printf '%s\r\nVia: SIP/2.0/TCP 127.0.0.1:1;branch=z9hG4bK-%s\r\nMax-Forwards: %s\r\nFrom: <sip:raw@127.0.0.1>;tag=r1\r\nTo: <sip:x@office.example>\r\nCall-ID: raw-%s\r\nCSeq: 1 %s\r\n%sContent-Length: 0\r\n\r\n' \
-		"$1" "$RANDOM" "${MF:-70}" "$RANDOM" "${1%% *}" "${2:-}" | sip_exchange 127.0.0.1 "$port"
+raw() { # raw REQUEST-LINE [EXTRA-HEADERS]: one request over TCP from a visitor; $MF = Max-Forwards, $FROM
+	printf '%s\r\nVia: SIP/2.0/TCP 127.0.0.1:1;branch=z9hG4bK-%s\r\nMax-Forwards: %s\r\nFrom: <%s>;tag=r1\r\nTo: <sip:x@office.example>\r\nCall-ID: raw-%s\r\nCSeq: 1 %s\r\n%sContent-Length: 0\r\n\r\n' \
+		"$1" "$RANDOM" "${MF:-70}" "${FROM:-sip:raw@visitor.example}" "$RANDOM" "${1%% *}" "${2:-}" | sip_exchange 127.0.0.1 "$port"
 }
 check "OPTIONS for another domain gets 403" grep -q '^SIP/2.0 403' <<<"$(raw 'OPTIONS sip:someone@elsewhere.example SIP/2.0')"
-check "OPTIONS for a user here gets 404 (no registrar yet)" grep -q '^SIP/2.0 404' <<<"$(raw 'OPTIONS sip:alice@office.example SIP/2.0')"
+check "OPTIONS for a user here gets 404 (no proxy yet)" grep -q '^SIP/2.0 404' <<<"$(raw 'OPTIONS sip:alice@office.example SIP/2.0')"
+resp=$(FROM=sip:alice@office.example raw 'MESSAGE sip:bob@office.example SIP/2.0')
+check "a request from a local user must authenticate: 407" grep -q '^SIP/2.0 407' <<<"$resp"
+check "407 offers SHA-256 then MD5" test "$(grep '^Proxy-Authenticate:' <<<"$resp" | grep -o 'algorithm=[A-Z0-9-]*' | tr '\n' ' ')" = "algorithm=SHA-256 algorithm=MD5 "
 check "an unknown method gets 501" grep -q '^SIP/2.0 501' <<<"$(raw 'FROBNICATE sip:office.example SIP/2.0')"
 check "a known method not served here gets 405" grep -q '^SIP/2.0 405' <<<"$(raw 'MESSAGE sip:alice@office.example SIP/2.0')"
 resp=$(raw 'OPTIONS sip:office.example SIP/2.0' $'Require: foo, bar\r\n')

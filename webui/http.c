@@ -54,7 +54,7 @@ static int on_index(struct mg_connection *conn, void *cbdata)
 static int on_status(struct mg_connection *conn, void *cbdata)
 {
 	struct server_status s;
-	char mem[1024];
+	char mem[2048];
 	struct buf b;
 	int rc;
 
@@ -79,9 +79,24 @@ static int on_status(struct mg_connection *conn, void *cbdata)
 	}
 	buf_printf(&b,
 		"],\"sip\":{\"requests\":%llu,\"responses\":%llu,\"malformed\":%llu,"
-		"\"dropped\":%llu}}\n",
+		"\"dropped\":%llu},",
 		(unsigned long long)s.sip.requests, (unsigned long long)s.sip.responses_sent,
 		(unsigned long long)s.sip.malformed, (unsigned long long)s.sip.dropped);
+	buf_printf(&b,
+		"\"registrar\":{\"registers\":%llu,\"updated\":%llu,\"fetched\":%llu,"
+		"\"refused\":%llu,\"store_failed\":%llu,\"expired\":%llu,"
+		"\"registered_users\":%llu,\"bindings\":%llu},",
+		(unsigned long long)s.reg.registers, (unsigned long long)s.reg.updated,
+		(unsigned long long)s.reg.fetched, (unsigned long long)s.reg.refused,
+		(unsigned long long)s.reg.store_failed, (unsigned long long)s.reg.expired,
+		(unsigned long long)s.location.users, (unsigned long long)s.location.bindings);
+	buf_printf(&b,
+		"\"auth\":{\"ok\":%llu,\"challenged\":%llu,\"failed\":%llu,\"stale\":%llu,"
+		"\"replayed\":%llu,\"throttled\":%llu,\"blocked_now\":%zu,\"blocks\":%llu}}\n",
+		(unsigned long long)s.auth.ok, (unsigned long long)s.auth.challenged,
+		(unsigned long long)s.auth.failed, (unsigned long long)s.auth.stale,
+		(unsigned long long)s.auth.replayed, (unsigned long long)s.auth.sources.waits,
+		s.auth.sources.blocked, (unsigned long long)s.auth.sources.blocks);
 	if (b.err) {
 		return reply(
 			conn, 500, "application/json", STR("{\"error\":\"status too large\"}\n"));
