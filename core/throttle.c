@@ -26,6 +26,7 @@ struct throttle {
 	struct throttle_cfg cfg;
 	size_t cap;
 	size_t used;
+	size_t flagged; /* entries with THROTTLE_F_BLOCKED, expired or not */
 	uint64_t blocks;
 	uint64_t waits;
 	uint64_t untracked;
@@ -76,6 +77,9 @@ static struct throttle_entry *find(struct throttle *t, const struct throttle_key
 
 static void forget(struct throttle *t, struct throttle_entry *e)
 {
+	if (e->flags & THROTTLE_F_BLOCKED) {
+		t->flagged--;
+	}
 	memset(e, 0, sizeof(*e));
 	t->used--;
 }
@@ -137,7 +141,7 @@ enum throttle_verdict throttle_check(
 	uint64_t until;
 
 	key_of(src, &k);
-	e = find(t, &k);
+	e = t->used ? find(t, &k) : NULL;
 	if (!e) {
 		return THROTTLE_PASS;
 	}
@@ -190,9 +194,25 @@ static struct throttle_entry *take(struct throttle *t, uint64_t now_ms)
 		}
 	}
 	if (lru) {
+		if (lru->flags & THROTTLE_F_BLOCKED) {
+			t->flagged--;
+		}
 		memset(lru, 0, sizeof(*lru));
 	}
 	return lru;
+}
+
+bool throttle_is_blocked(struct throttle *t, const struct addr *src, uint64_t now_ms)
+{
+	struct throttle_key k;
+	struct throttle_entry *e;
+
+	if (t->flagged == 0) {
+		return false;
+	}
+	key_of(src, &k);
+	e = find(t, &k);
+	return e && blocked_at(e, now_ms);
 }
 
 bool throttle_fail(struct throttle *t, const struct addr *src, uint64_t now_ms, uint32_t *failures)
@@ -238,6 +258,7 @@ bool throttle_fail(struct throttle *t, const struct addr *src, uint64_t now_ms, 
 	e->used_ms = now_ms;
 	if (t->cfg.block_after > 0 && e->failures >= t->cfg.block_after) {
 		e->flags |= THROTTLE_F_BLOCKED;
+		t->flagged++;
 		e->blocked_until_ms = now_ms + (uint64_t)t->cfg.block_s * 1000;
 		t->blocks++;
 		blocks = true;

@@ -62,6 +62,9 @@ void throttle_set_cfg(struct throttle *t, const struct throttle_cfg *cfg);
  * verdict ends (at least 1). */
 enum throttle_verdict throttle_check(
 	struct throttle *t, const struct addr *src, uint64_t now_ms, uint32_t *retry_s);
+/* True when src is blocked now: for every received packet, so it costs
+ * nothing while no source is blocked. Changes nothing. */
+bool throttle_is_blocked(struct throttle *t, const struct addr *src, uint64_t now_ms);
 /* Records a failed login from src. Returns true when this failure blocks
  * the source: the caller logs the block, once. *failures (when not NULL)
  * gets the failures counted in the window. */

@@ -56,7 +56,7 @@ void auth_reload(const char *realm, const struct throttle_cfg *cfg)
 
 bool auth_blocked(const struct sip_peer *src)
 {
-	return auth_th && throttle_check(auth_th, &src->addr, loop_now(), NULL) == THROTTLE_BLOCKED;
+	return auth_th && throttle_is_blocked(auth_th, &src->addr, loop_now());
 }
 
 static bool md5_only(const struct sip_msg *m)
@@ -81,8 +81,8 @@ static void challenge(struct sip_req *r, bool proxy, bool stale)
 
 	digest_nonce_make(&auth_dg, loop_wall(), nonce);
 	buf_init(&b, out_mem, sizeof(out_mem));
-	sip_endpoint_build(r, &b, proxy ? 407 : 401,
-		proxy ? "Proxy Authentication Required" : "Unauthorized");
+	sip_endpoint_build(
+		r, &b, proxy ? 407 : 401, proxy ? "Proxy Authentication Required" : "Unauthorized");
 	for (size_t i = 0; i < DIGEST_ALG_COUNT; i++) {
 		enum digest_alg alg = digest_algs_offered[i];
 		if (only_md5 && alg != DIGEST_ALG_MD5) {
@@ -182,7 +182,8 @@ enum auth_result auth_check(struct sip_req *r, struct str who, bool proxy)
 		sip_endpoint_respond(r, 400, "Digest URI Mismatch", NULL);
 		return AUTH_ANSWERED;
 	}
-	switch (digest_verify(&auth_dg, store_loop_txn(auth_st), &c, r->m->method_str, loop_wall())) {
+	switch (digest_verify(
+		&auth_dg, store_loop_txn(auth_st), &c, r->m->method_str, loop_wall())) {
 	case DIGEST_OK:
 		break;
 	case DIGEST_STALE:

@@ -207,7 +207,8 @@ static int path_join(const struct sip_msg *m, struct str *out)
 	struct buf b;
 
 	buf_init(&b, reg_path, sizeof(reg_path));
-	for (const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_PATH); h; h = sip_msg_hdr_next(m, h)) {
+	for (const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_PATH); h;
+		h = sip_msg_hdr_next(m, h)) {
 		if (b.len) {
 			buf_put_cstr(&b, ", ");
 		}
@@ -235,7 +236,8 @@ static int binding_find(const struct location_aor *aor, const struct reg_contact
 			}
 			continue;
 		}
-		if (!b->instance.len && sip_parse_uri(b->uri, &u) == 0 && sip_uri_eq(&u, &c->na.uri)) {
+		if (!b->instance.len && sip_parse_uri(b->uri, &u) == 0 &&
+			sip_uri_eq(&u, &c->na.uri)) {
 			return (int)i;
 		}
 	}
@@ -339,7 +341,8 @@ static void reply_ok(struct sip_req *r, struct buf *b, const struct location_aor
 		 * angle brackets. */
 		if (gruu && bd->instance.len > 2 && bd->instance.p[0] == '<') {
 			buf_printf(b, ";pub-gruu=\"sip:%.*s@%s;gr=%.*s\"", STR_FMT(m->to.uri.user),
-				sip_endpoint_domain(), (int)bd->instance.len - 2, bd->instance.p + 1);
+				sip_endpoint_domain(), (int)bd->instance.len - 2,
+				bd->instance.p + 1);
 		}
 		buf_put_cstr(b, "\r\n");
 	}
@@ -451,8 +454,8 @@ static void reply_now(struct sip_req *r, const struct location_aor *aor, uint64_
 }
 
 /* Parses every Contact (steps 6 and 7). Returns 0 or a refusal. */
-static unsigned contacts_parse(const struct sip_msg *m, struct reg_contact *cs, unsigned *n,
-	bool *star, const char **why)
+static unsigned contacts_parse(
+	const struct sip_msg *m, struct reg_contact *cs, unsigned *n, bool *star, const char **why)
 {
 	const struct sip_hdr *eh = sip_msg_hdr(m, SIP_HDR_EXPIRES);
 	int expires_hdr = -1;
@@ -556,7 +559,8 @@ static void on_register(struct sip_req *r)
 	rc = location_get(store_loop_txn(reg_st), user, now, &aor);
 	if (rc < 0) {
 		log_ratelimited(&reg_rl, loop_now(), LOG_LEVEL_ERROR,
-			"registrar: bindings of %.*s unreadable: %s", STR_FMT(user), store_strerror(rc));
+			"registrar: bindings of %.*s unreadable: %s", STR_FMT(user),
+			store_strerror(rc));
 		refuse(r, 500, "Bindings Unreadable", NULL);
 		return;
 	}

@@ -203,6 +203,16 @@ static bool send_req(const struct req_opts *o)
 	return await_answer();
 }
 
+/* o without credentials, then again answering its challenge as user. */
+static bool send_authed(struct req_opts *o, const char *user, const char *password)
+{
+	send_req(o);
+	nonce_take();
+	o->auth_user = user;
+	o->password = password;
+	return send_req(o);
+}
+
 /* REGISTER as alice with good credentials: challenge, then answer. */
 static unsigned reg(const char *hdrs)
 {
@@ -217,6 +227,13 @@ static unsigned reg(const char *hdrs)
 	o.password = "alicepw";
 	send_req(&o);
 	return resp.status;
+}
+
+/* alice's bindings alive at now, as stored (committed or in the group). */
+static unsigned alice_bindings(uint64_t now, struct location_aor *aor)
+{
+	CHECK_INT(location_get(store_loop_txn(st), STR("alice"), now, aor), 0);
+	return aor->n;
 }
 
 static unsigned count_hdr(enum sip_hdr_id id)
@@ -265,8 +282,7 @@ static void register_ok_and_stored(void)
 	CHECK(rx_has("Contact: <sip:alice@127.0.0.1:5070>;expires=3600\r\n"));
 	CHECK(rx_has("\r\nDate: "));
 	/* The 200 came after the commit: a new read transaction sees it. */
-	CHECK_INT(location_get(store_loop_txn(st), STR("alice"), T0, &aor), 0);
-	CHECK_INT(aor.n, 1);
+	CHECK_INT(alice_bindings(T0, &aor), 1);
 	CHECK(str_eq(aor.b[0].uri, STR("sip:alice@127.0.0.1:5070")));
 	CHECK_INT(aor.b[0].expires, T0 + 3600);
 	CHECK_INT(aor.b[0].proto, SIP_PROTO_UDP);
@@ -294,15 +310,12 @@ static void challenge_view(char *out, size_t cap)
 static void unknown_user_like_wrong_password(void)
 {
 	struct req_opts o = { .hdrs = "Contact: <sip:alice@127.0.0.1:5070>\r\n" };
-	struct req_opts u = { .user = "mallory", .hdrs = "Contact: <sip:mallory@127.0.0.1:5070>\r\n" };
+	struct req_opts u = { .user = "mallory",
+		.hdrs = "Contact: <sip:mallory@127.0.0.1:5070>\r\n" };
 	char a[2048], b[2048];
 
 	setup("reg_enum", NULL);
-	send_req(&o);
-	nonce_take();
-	o.auth_user = "alice";
-	o.password = "wrong";
-	send_req(&o);
+	send_authed(&o, "alice", "wrong");
 	CHECK_INT(resp.status, 401);
 	challenge_view(a, sizeof(a));
 	u.auth_user = "mallory";
@@ -361,8 +374,8 @@ static void expires_rules(void)
 	CHECK(rx_has("Min-Expires: 60\r\n"));
 	CHECK_INT(reg("Contact: <sip:alice@127.0.0.1:5070>;expires=10\r\n"), 423);
 	/* Too long is cut to the maximum; the parameter beats the header. */
-	CHECK_INT(reg("Contact: <sip:alice@127.0.0.1:5070>;expires=999999\r\nExpires: 120\r\n"),
-		200);
+	CHECK_INT(
+		reg("Contact: <sip:alice@127.0.0.1:5070>;expires=999999\r\nExpires: 120\r\n"), 200);
 	CHECK(rx_has(";expires=3600\r\n"));
 	CHECK_INT(reg("Contact: <sip:alice@127.0.0.1:5070>\r\nExpires: 120\r\n"), 200);
 	CHECK(rx_has(";expires=120\r\n"));
@@ -380,8 +393,7 @@ static void several_contacts_and_fetch(void)
 		      "Expires: 600\r\n"),
 		200);
 	CHECK_INT(count_hdr(SIP_HDR_CONTACT), 2);
-	CHECK_INT(location_get(store_loop_txn(st), STR("alice"), T0, &aor), 0);
-	CHECK_INT(aor.n, 2);
+	CHECK_INT(alice_bindings(T0, &aor), 2);
 	CHECK_INT(aor.b[0].q, 1000);
 	CHECK_INT(aor.b[1].q, 400);
 	/* RFC 3840: the feature tags stay with the binding. */
@@ -415,8 +427,7 @@ static void cseq_order(void)
 	o.hdrs = "Contact: <sip:alice@127.0.0.1:5070>\r\nExpires: 0\r\n";
 	send_req(&o);
 	CHECK_INT(resp.status, 500);
-	CHECK_INT(location_get(store_loop_txn(st), STR("alice"), T0, &aor), 0);
-	CHECK_INT(aor.n, 1);
+	CHECK_INT(alice_bindings(T0, &aor), 1);
 	/* Another Call-ID may remove it. */
 	o.call_id = "other";
 	o.cseq = 1;
@@ -436,12 +447,10 @@ static void star_rules(void)
 	CHECK_INT(reg("Contact: *\r\n"), 400);
 	CHECK_INT(reg("Contact: *\r\nExpires: 60\r\n"), 400);
 	CHECK_INT(reg("Contact: *, <sip:alice@127.0.0.1:5090>\r\nExpires: 0\r\n"), 400);
-	CHECK_INT(location_get(store_loop_txn(st), STR("alice"), T0, &aor), 0);
-	CHECK_INT(aor.n, 2);
+	CHECK_INT(alice_bindings(T0, &aor), 2);
 	CHECK_INT(reg("Contact: *\r\nExpires: 0\r\n"), 200);
 	CHECK_INT(count_hdr(SIP_HDR_CONTACT), 0);
-	CHECK_INT(location_get(store_loop_txn(st), STR("alice"), T0, &aor), 0);
-	CHECK_INT(aor.n, 0);
+	CHECK_INT(alice_bindings(T0, &aor), 0);
 	teardown();
 }
 
@@ -457,8 +466,7 @@ static void instance_replaces(void)
 	CHECK_INT(reg("Contact: <sip:alice@10.0.0.7:5070>;+sip.instance=\"<urn:uuid:00000000-0000-"
 		      "1000-8000-000000000001>\";reg-id=1\r\n"),
 		200);
-	CHECK_INT(location_get(store_loop_txn(st), STR("alice"), T0, &aor), 0);
-	CHECK_INT(aor.n, 1);
+	CHECK_INT(alice_bindings(T0, &aor), 1);
 	CHECK(str_eq(aor.b[0].uri, STR("sip:alice@10.0.0.7:5070")));
 	CHECK(str_eq(aor.b[0].instance, STR("<urn:uuid:00000000-0000-1000-8000-000000000001>")));
 	CHECK_INT(aor.b[0].reg_id, 1);
@@ -485,8 +493,7 @@ static void too_many_bindings(void)
 	CHECK_INT(reg(buf_cstr(&b)), 503);
 	CHECK(rx_has("Retry-After: "));
 	/* Nothing of it was applied. */
-	CHECK_INT(location_get(store_loop_txn(st), STR("alice"), T0, &aor), 0);
-	CHECK_INT(aor.n, 1);
+	CHECK_INT(alice_bindings(T0, &aor), 1);
 	teardown();
 }
 
@@ -521,8 +528,7 @@ static void expiry_and_sweep(void)
 	setup("reg_sweep", NULL);
 	CHECK_INT(reg("Contact: <sip:alice@127.0.0.1:5070>\r\nExpires: 60\r\n"), 200);
 	loop_wall_set(T0 + 61);
-	CHECK_INT(location_get(store_loop_txn(st), STR("alice"), T0 + 61, &aor), 0);
-	CHECK_INT(aor.n, 0);
+	CHECK_INT(alice_bindings(T0 + 61, &aor), 0);
 	CHECK_INT(location_stats(store_loop_txn(st), T0 + 61, &ls), 0);
 	CHECK_INT(ls.users, 1);
 	registrar_tick(T0 + 61);
@@ -537,11 +543,7 @@ static void identity_and_domain(void)
 
 	setup("reg_ident", NULL);
 	/* alice's good credentials for bob's bindings: 403 (10.3 step 4). */
-	send_req(&o);
-	nonce_take();
-	o.auth_user = "alice";
-	o.password = "alicepw";
-	send_req(&o);
+	send_authed(&o, "alice", "alicepw");
 	CHECK_INT(resp.status, 403);
 	/* Another domain's bindings are not ours (step 1). */
 	o = (struct req_opts){ .ruri = "sip:elsewhere.example" };

@@ -1,11 +1,26 @@
 #include "core/throttle.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+
 #include "autoconf.h"
 #include "tests/unit/unit.h"
 
 /* Slow down from the 3rd failure, block at the 10th for 10 minutes; an
  * hour of memory. */
 static const struct throttle_cfg cfg_std = { 3, 10, 600, 3600 };
+
+/* The table, or the test run stops: nothing is worth checking without. */
+static struct throttle *tnew(size_t cap, const struct throttle_cfg *cfg)
+{
+	struct throttle *t = throttle_new(cap, cfg);
+
+	if (!t) {
+		printf("throttle_new(%zu): out of memory\n", cap);
+		exit(1);
+	}
+	return t;
+}
 
 static struct addr ip(const char *s)
 {
@@ -40,14 +55,10 @@ static struct throttle_stats stats_at(struct throttle *t, uint64_t now_ms)
 
 static void passes_under_threshold(void)
 {
-	struct throttle *t = throttle_new(8, &cfg_std);
+	struct throttle *t = tnew(8, &cfg_std);
 	struct addr a = ip("192.0.2.1:5060");
 	uint32_t n = 0;
 
-	CHECK(t);
-	if (!t) {
-		return;
-	}
 	CHECK_INT(throttle_check(t, &a, 0, NULL), THROTTLE_PASS);
 	CHECK(!throttle_fail(t, &a, 0, &n));
 	CHECK_INT(n, 1);
@@ -76,16 +87,12 @@ static void waits_double_up_to_32_s(void)
 		{ 40, 32 },
 	};
 	const struct throttle_cfg cfg = { 3, 0, 600, 3600 };
-	struct throttle *t = throttle_new(8, &cfg);
+	struct throttle *t = tnew(8, &cfg);
 	struct addr a = ip("192.0.2.1:5060");
 	uint64_t now = 1000;
 	uint32_t n = 0;
 	uint64_t waits = 0;
 
-	CHECK(t);
-	if (!t) {
-		return;
-	}
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		uint64_t w = (uint64_t)rows[i].wait_s * 1000;
 		uint32_t retry = 0;
@@ -111,11 +118,7 @@ static void waits_double_up_to_32_s(void)
 	throttle_free(t);
 
 	/* 2.5 s left rounds up to 3 */
-	t = throttle_new(8, &cfg);
-	CHECK(t);
-	if (!t) {
-		return;
-	}
+	t = tnew(8, &cfg);
 	for (int i = 0; i < 5; i++) {
 		throttle_fail(t, &a, 0, NULL);
 	}
@@ -130,16 +133,12 @@ static void waits_double_up_to_32_s(void)
 static void blocks_once_at_block_after(void)
 {
 	const struct throttle_cfg cfg = { 0, 5, 600, 3600 };
-	struct throttle *t = throttle_new(8, &cfg);
+	struct throttle *t = tnew(8, &cfg);
 	struct addr a = ip("192.0.2.1:5060");
 	uint32_t n = 0;
 	uint32_t retry = 0;
 	struct throttle_stats st;
 
-	CHECK(t);
-	if (!t) {
-		return;
-	}
 	for (uint32_t i = 1; i < 5; i++) {
 		CHECK(!throttle_fail(t, &a, i, &n));
 		CHECK_INT(n, i);
@@ -161,17 +160,13 @@ static void blocks_once_at_block_after(void)
 
 static void block_lasts_block_s_then_starts_over(void)
 {
-	struct throttle *t = throttle_new(8, &cfg_std);
+	struct throttle *t = tnew(8, &cfg_std);
 	struct addr a = ip("192.0.2.1:5060");
 	const uint64_t at = 50000;
 	uint32_t retry = 0;
 	uint32_t n = 0;
 	bool blocked = false;
 
-	CHECK(t);
-	if (!t) {
-		return;
-	}
 	/* fast enough to be blocked while the backoff is running */
 	for (int i = 0; i < 10; i++) {
 		blocked = throttle_fail(t, &a, at, NULL);
@@ -194,14 +189,10 @@ static void block_lasts_block_s_then_starts_over(void)
 static void old_failures_fall_out_of_the_window(void)
 {
 	const struct throttle_cfg cfg = { 3, 4, 600, 60 };
-	struct throttle *t = throttle_new(8, &cfg);
+	struct throttle *t = tnew(8, &cfg);
 	struct addr a = ip("192.0.2.1:5060");
 	uint32_t n = 0;
 
-	CHECK(t);
-	if (!t) {
-		return;
-	}
 	/* exactly window_s after the first failure still counts */
 	for (int i = 0; i < 3; i++) {
 		throttle_fail(t, &a, 0, NULL);
@@ -210,11 +201,7 @@ static void old_failures_fall_out_of_the_window(void)
 	CHECK_INT(n, 4);
 
 	throttle_free(t);
-	t = throttle_new(8, &cfg);
-	CHECK(t);
-	if (!t) {
-		return;
-	}
+	t = tnew(8, &cfg);
 	/* one millisecond later the count starts over, on fail() */
 	for (int i = 0; i < 3; i++) {
 		throttle_fail(t, &a, 0, NULL);
@@ -233,12 +220,8 @@ static void old_failures_fall_out_of_the_window(void)
 
 static void port_is_not_part_of_the_source(void)
 {
-	struct throttle *t = throttle_new(8, &cfg_std);
+	struct throttle *t = tnew(8, &cfg_std);
 
-	CHECK(t);
-	if (!t) {
-		return;
-	}
 	fail_at(t, "192.0.2.1:5060", 0);
 	fail_at(t, "192.0.2.1:5061", 0);
 	fail_at(t, "192.0.2.1:1", 0);
@@ -249,12 +232,8 @@ static void port_is_not_part_of_the_source(void)
 
 static void ipv4_sources_are_independent(void)
 {
-	struct throttle *t = throttle_new(8, &cfg_std);
+	struct throttle *t = tnew(8, &cfg_std);
 
-	CHECK(t);
-	if (!t) {
-		return;
-	}
 	for (int i = 0; i < 3; i++) {
 		fail_at(t, "192.0.2.1:5060", 0);
 	}
@@ -286,11 +265,7 @@ static void ipv6_source_is_the_64(void)
 	if (!ENABLE_IPV6) {
 		return;
 	}
-	t = throttle_new(8, &cfg_std);
-	CHECK(t);
-	if (!t) {
-		return;
-	}
+	t = tnew(8, &cfg_std);
 	fail_at(t, "[2001:db8:1:2::1]:5060", 0);
 	fail_at(t, "[2001:db8:1:2::2]:5060", 0);
 	fail_at(t, "[2001:db8:1:2:abcd::]:5060", 0);
@@ -315,11 +290,7 @@ static void v4_mapped_ipv6_is_the_ipv4(void)
 	if (!ENABLE_IPV6) {
 		return;
 	}
-	t = throttle_new(8, &cfg_std);
-	CHECK(t);
-	if (!t) {
-		return;
-	}
+	t = tnew(8, &cfg_std);
 	fail_at(t, "[::ffff:192.0.2.7]:5060", 0);
 	fail_at(t, "192.0.2.7:5060", 0);
 	fail_at(t, "[::ffff:192.0.2.7]:5062", 0);
@@ -341,15 +312,11 @@ static void v4_mapped_ipv6_is_the_ipv4(void)
 static void ok_clears_failures_but_not_a_block(void)
 {
 	const struct throttle_cfg cfg = { 3, 5, 600, 3600 };
-	struct throttle *t = throttle_new(8, &cfg);
+	struct throttle *t = tnew(8, &cfg);
 	struct addr a = ip("192.0.2.1:5060");
 	struct addr b = ip("192.0.2.2:5060");
 	uint32_t n = 0;
 
-	CHECK(t);
-	if (!t) {
-		return;
-	}
 	for (int i = 0; i < 4; i++) {
 		throttle_fail(t, &a, 0, NULL);
 	}
@@ -377,12 +344,8 @@ static void full_table_reuses_the_longest_idle_unblocked(void)
 	/* one failure is enough to wait 1 s: tracked sources read WAIT */
 	const struct throttle_cfg slow = { 1, 0, 600, 3600 };
 	const struct throttle_cfg block = { 1, 1, 600, 3600 };
-	struct throttle *t = throttle_new(3, &slow);
+	struct throttle *t = tnew(3, &slow);
 
-	CHECK(t);
-	if (!t) {
-		return;
-	}
 	fail_at(t, "192.0.2.1:5060", 0);
 	fail_at(t, "192.0.2.2:5060", 10);
 	fail_at(t, "192.0.2.3:5060", 20);
@@ -398,11 +361,7 @@ static void full_table_reuses_the_longest_idle_unblocked(void)
 	throttle_free(t);
 
 	/* a blocked entry is never taken, however old */
-	t = throttle_new(2, &block);
-	CHECK(t);
-	if (!t) {
-		return;
-	}
+	t = tnew(2, &block);
 	CHECK(fail_at(t, "192.0.2.1:5060", 0));
 	throttle_set_cfg(t, &slow);
 	fail_at(t, "192.0.2.2:5060", 10);
@@ -416,15 +375,11 @@ static void full_table_reuses_the_longest_idle_unblocked(void)
 static void all_blocked_leaves_new_sources_untracked(void)
 {
 	const struct throttle_cfg cfg = { 1, 1, 60, 3600 };
-	struct throttle *t = throttle_new(2, &cfg);
+	struct throttle *t = tnew(2, &cfg);
 	struct addr c = ip("192.0.2.3:5060");
 	struct throttle_stats st;
 	uint32_t n = 7;
 
-	CHECK(t);
-	if (!t) {
-		return;
-	}
 	CHECK(fail_at(t, "192.0.2.1:5060", 0));
 	CHECK(fail_at(t, "192.0.2.2:5060", 0));
 	CHECK(!throttle_fail(t, &c, 10, &n));
@@ -450,15 +405,11 @@ static void all_blocked_leaves_new_sources_untracked(void)
 
 static void set_cfg_applies_to_kept_entries(void)
 {
-	struct throttle *t = throttle_new(8, &cfg_std);
+	struct throttle *t = tnew(8, &cfg_std);
 	const struct throttle_cfg tighter = { 2, 3, 5, 3600 };
 	struct addr a = ip("192.0.2.1:5060");
 	uint32_t retry = 0;
 
-	CHECK(t);
-	if (!t) {
-		return;
-	}
 	throttle_fail(t, &a, 0, NULL);
 	throttle_fail(t, &a, 0, NULL);
 	CHECK_INT(throttle_check(t, &a, 0, NULL), THROTTLE_PASS);
@@ -483,15 +434,11 @@ static void zero_thresholds_disable(void)
 	};
 
 	for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
-		struct throttle *t = throttle_new(8, &rows[r].cfg);
+		struct throttle *t = tnew(8, &rows[r].cfg);
 		struct addr a = ip("192.0.2.1:5060");
 		unsigned blocks = 0;
 		struct throttle_stats st;
 
-		CHECK(t);
-		if (!t) {
-			return;
-		}
 		for (uint32_t i = 1; i <= 100; i++) {
 			uint32_t after = rows[r].cfg.throttle_after;
 
@@ -509,6 +456,29 @@ static void zero_thresholds_disable(void)
 	}
 }
 
+static void is_blocked_only_while_blocked(void)
+{
+	struct throttle *t = tnew(8, &cfg_std);
+	struct addr a = ip("192.0.2.1:5060");
+	struct addr other = ip("192.0.2.2:5060");
+
+	CHECK(!throttle_is_blocked(t, &a, 0));
+	for (uint64_t i = 0; i < cfg_std.block_after - 1; i++) {
+		fail_at(t, "192.0.2.1:5060", i);
+	}
+	/* Failing, even waiting, is not blocked. */
+	CHECK(!throttle_is_blocked(t, &a, 100));
+	CHECK(fail_at(t, "192.0.2.1:5060", 100));
+	CHECK(throttle_is_blocked(t, &a, 100));
+	CHECK(!throttle_is_blocked(t, &other, 100));
+	CHECK(throttle_is_blocked(t, &a, 100 + cfg_std.block_s * 1000ull - 1));
+	CHECK(!throttle_is_blocked(t, &a, 100 + cfg_std.block_s * 1000ull));
+	/* The served block is forgotten by the next check. */
+	CHECK_INT(check_at(t, "192.0.2.1:5060", 100 + cfg_std.block_s * 1000ull), THROTTLE_PASS);
+	CHECK(!throttle_is_blocked(t, &a, 100));
+	throttle_free(t);
+}
+
 UNIT_SUITE(throttle, UNIT_TEST(passes_under_threshold), UNIT_TEST(waits_double_up_to_32_s),
 	UNIT_TEST(blocks_once_at_block_after), UNIT_TEST(block_lasts_block_s_then_starts_over),
 	UNIT_TEST(old_failures_fall_out_of_the_window), UNIT_TEST(port_is_not_part_of_the_source),
@@ -516,4 +486,5 @@ UNIT_SUITE(throttle, UNIT_TEST(passes_under_threshold), UNIT_TEST(waits_double_u
 	UNIT_TEST(v4_mapped_ipv6_is_the_ipv4), UNIT_TEST(ok_clears_failures_but_not_a_block),
 	UNIT_TEST(full_table_reuses_the_longest_idle_unblocked),
 	UNIT_TEST(all_blocked_leaves_new_sources_untracked),
-	UNIT_TEST(set_cfg_applies_to_kept_entries), UNIT_TEST(zero_thresholds_disable));
+	UNIT_TEST(set_cfg_applies_to_kept_entries), UNIT_TEST(zero_thresholds_disable),
+	UNIT_TEST(is_blocked_only_while_blocked));
