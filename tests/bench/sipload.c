@@ -28,7 +28,9 @@
  *            expires=0), so the table stays at about one binding per user
  *            (the two contact URIs of a user alternate: each REGISTER
  *            inserts one binding and deletes one);
- *   refresh: the same Call-ID and Contact per user, CSeq+1.
+ *   refresh: the same Call-ID and Contact per user, CSeq+1 (the first
+ *            registration of each user also removes the binding a fresh
+ *            run may have left).
  * RATE = registrations started per second (0 = as fast as WINDOW allows).
  * Only 200 counts as done. Prints one line:
  *   sent N answered N rate R/s p50 X ms p99 Y ms lost N 401 N other N requests N [codes C:N...] [alg A]
@@ -650,6 +652,9 @@ static int send_register(struct reg *r, struct user *u)
 	char msg[4096], auth[2048] = "";
 	char uri[300];
 	unsigned cur = r->fresh ? (unsigned)(u->gen & 1) : 0;
+	/* fresh: remove the user's other binding; refresh: remove the one a
+	 * fresh run may have left, in the user's first registration only. */
+	int drop = r->fresh || u->gen == 1;
 	int n;
 
 	snprintf(uri, sizeof(uri), "sip:%s", r->realm);
@@ -704,9 +709,9 @@ static int send_register(struct reg *r, struct user *u)
 		uri, r->myport, r->tag, u->id, (unsigned long long)u->gen, u->cseq, u->id, r->realm,
 		r->tag, u->id, u->id, r->realm, r->tag, u->id,
 		(unsigned long long)(r->fresh ? u->gen : 0), u->cseq, u->id, cur,
-		r->fresh ? "Contact: <sip:user" : "", r->fresh ? u->id : 0,
-		r->fresh ? (cur ? "-0@127.0.0.1:5999>;expires=0\r\n" : "-1@127.0.0.1:5999>;expires=0\r\n")
-			 : "",
+		drop ? "Contact: <sip:user" : "", drop ? u->id : 0,
+		drop ? (cur ? "-0@127.0.0.1:5999>;expires=0\r\n" : "-1@127.0.0.1:5999>;expires=0\r\n")
+		     : "",
 		auth);
 	if (n <= 0 || (size_t)n >= sizeof(msg)) {
 		return -1;
