@@ -22,7 +22,8 @@
  * and resends with a new CSeq; later registrations of that user reuse the
  * nonce with nc+1 and start over on the next 401 (stale or not). A 401 to
  * credentials made from a nonce just received ends the registration
- * (wrong password: no loop). One registration per user in flight.
+ * unless it says stale=true (wrong password: no loop; at most 3 challenges
+ * per registration). One registration per user in flight.
  *   fresh:   a new Call-ID and a new binding each time; the user's previous
  *            binding is removed in the same REGISTER (second Contact with
  *            expires=0), so the table stays at about one binding per user
@@ -463,6 +464,7 @@ struct user {
 	uint32_t cseq;       /* CSeq of the outstanding (or last) request */
 	uint64_t gen;        /* registrations so far (fresh: Call-ID and Contact) */
 	int have_nonce;      /* a challenge to answer */
+	unsigned challenges; /* 401s in the current registration */
 	enum alg alg;
 	int qop;             /* qop=auth offered */
 	unsigned nc;
@@ -794,6 +796,7 @@ static int register_main(int argc, char **argv)
 			idle_head = (idle_head + 1) % r.n_users;
 			idle_n--;
 			u->busy = 1;
+			u->challenges = 0;
 			u->gen++;
 			u->reg_start = now_us();
 			started++;
@@ -848,8 +851,10 @@ static int register_main(int argc, char **argv)
 					r.codes[401]++; /* no challenge this client can answer */
 					u->have_nonce = 0;
 					finished = 1;
-				} else if (u->with_cred && u->nc == 1) {
-					r.authfail++; /* credentials from a brand-new nonce refused */
+				} else if ((u->with_cred && u->nc == 1 && !ch.stale) || ++u->challenges > 3) {
+					/* credentials from a brand-new nonce refused (not
+					 * stale), or challenged again and again */
+					r.authfail++;
 					u->have_nonce = 0;
 					finished = 1;
 				} else {
