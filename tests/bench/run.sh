@@ -32,15 +32,42 @@ gcc -O2 -D_GNU_SOURCE -Wall -o "$B/sipload" tests/bench/sipload.c
 gcc -O2 -Wall -o "$B/udpecho" tests/bench/udpecho.c
 tmp=$(mktemp -d)
 pids=()
+# tree PID: PID and all its descendants (Kamailio forks its workers).
+tree() {
+	local p
+	echo "$1"
+	for p in $(awk -v pp="$1" '{ sub(/.*\) /, ""); if ($2 == pp) print FILENAME }' \
+		/proc/[0-9]*/stat 2>/dev/null | cut -d/ -f3); do
+		tree "$p"
+	done
+}
+# started PID: the start time of PID (field 22 of /proc/PID/stat), empty when gone.
+started() { awk '{ sub(/.*\) /, ""); print $20 }' "/proc/$1/stat" 2>/dev/null || true; }
+# stop_tree PID: SIGTERM to PID, at most 5 s for it to end, then SIGKILL to
+# what is left of it and its descendants (as they were: PID and start time
+# checked, so a reused PID is never hit).
+stop_tree() {
+	local all p st
+	all=$(for p in $(tree "$1"); do echo "$p:$(started "$p")"; done)
+	kill "$1" 2>/dev/null || true
+	for _ in $(seq 50); do [ -d "/proc/$1" ] || break; sleep 0.1; done
+	for p in $all; do
+		st=$(started "${p%%:*}")
+		if [ -n "$st" ] && [ "$st" = "${p#*:}" ]; then kill -9 "${p%%:*}" 2>/dev/null || true; fi
+	done
+	wait "$1" 2>/dev/null || true
+}
+# Servers still running at exit: only children of this shell.
 cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do # wait (at most 5 s) for them, then kill what is left
-		for _ in $(seq 50); do [ -d "/proc/$p" ] || break; sleep 0.1; done
-		kill -9 "$p" 2>/dev/null || true
+	for p in "${pids[@]}"; do
+		if [ "$(awk '{ sub(/.*\) /, ""); print $2 }' "/proc/$p/stat" 2>/dev/null)" = $$ ]; then
+			stop_tree "$p"
+		fi
 	done
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 "$B/udpecho" "$tmp/echo.port" & pids+=($!); echo_pid=$!
 ${BENCH_O:-build/x86_64}/sipbox --data "$tmp/data" --sip 127.0.0.1:0 --http 127.0.0.1:0 \
@@ -78,8 +105,8 @@ if [[ " $PARTS " == *" options "* ]]; then
 	awk -v s="$(cat "$tmp/sipbox.rate")" -v e="$(cat "$tmp/echo.rate")" \
 		'BEGIN { gsub("/s","",s); gsub("/s","",e); if (e > 0) printf "sipbox max rate / echo max rate = %.2f\n", s / e }'
 fi
-kill "$echo_pid" "$sipbox_pid" 2>/dev/null || true
-wait "$echo_pid" "$sipbox_pid" 2>/dev/null || true
+stop_tree "$echo_pid"
+stop_tree "$sipbox_pid"
 [[ " $PARTS " == *" register "* ]] || exit 0
 
 # ---- REGISTER with digest auth and persistent bindings ----
@@ -97,15 +124,6 @@ PW=bench-Pw-1
 SIPBOX=${BENCH_O:-build/x86_64}/sipbox
 hz=$(getconf CLK_TCK)
 
-# tree PID: PID and all its descendants (Kamailio forks its workers).
-tree() {
-	local p
-	echo "$1"
-	for p in $(awk -v pp="$1" '{ sub(/.*\) /, ""); if ($2 == pp) print FILENAME }' \
-		/proc/[0-9]*/stat 2>/dev/null | cut -d/ -f3); do
-		tree "$p"
-	done
-}
 # tree_ticks PID: utime + stime of PID and its descendants (clock ticks).
 tree_ticks() {
 	local t=0 p
@@ -122,15 +140,6 @@ tree_mem() {
 		n=$((n + 1))
 	done
 	echo "$pss $n $(awk '/^VmHWM/ { print $2 }' "/proc/$1/status")"
-}
-# stop_tree PID: SIGTERM to the main process, wait, then SIGKILL any left, by PID.
-stop_tree() {
-	local all p
-	all=$(tree "$1")
-	kill "$1" 2>/dev/null || true
-	for _ in $(seq 50); do [ -d "/proc/$1" ] || break; sleep 0.1; done
-	for p in $all; do kill -9 "$p" 2>/dev/null || true; done
-	wait "$1" 2>/dev/null || true
 }
 field() { awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) { print $(i + 1); exit } }'; }
 # not200 LINE: "N x CODE ..." from a sipload --register line, empty when all were 200.
