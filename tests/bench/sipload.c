@@ -72,6 +72,21 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Appends one latency, growing the array; a failed growth drops the sample
+ * (the count of answers is kept apart and stays exact). */
+static void lat_add(uint32_t **lat, size_t *n, size_t *cap, uint32_t us)
+{
+	if (*n == *cap) {
+		uint32_t *p = realloc(*lat, *cap * 2 * sizeof(**lat));
+		if (!p) {
+			return;
+		}
+		*lat = p;
+		*cap *= 2;
+	}
+	(*lat)[(*n)++] = us;
+}
+
 static int options_main(int argc, char **argv)
 {
 	struct sockaddr_in to = { .sin_family = AF_INET };
@@ -81,7 +96,7 @@ static int options_main(int argc, char **argv)
 	uint64_t seq_of[MAX_WINDOW] = { 0 };
 	uint32_t *lat;
 	size_t n_lat = 0, cap_lat;
-	uint64_t sent = 0, done = 0, start, end, next_send;
+	uint64_t sent = 0, done = 0, answered = 0, start, end, next_send;
 	unsigned window, rate;
 	double secs;
 	int fd;
@@ -103,7 +118,7 @@ static int options_main(int argc, char **argv)
 		fprintf(stderr, "sipload: window 1..%d, seconds 0..600\n", MAX_WINDOW);
 		return 2;
 	}
-	cap_lat = (size_t)(secs * (rate ? rate : 200000)) + 1024;
+	cap_lat = (size_t)(secs * (rate ? rate : 100000)) + 1024;
 	lat = malloc(cap_lat * sizeof(*lat));
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
 	me.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -166,9 +181,8 @@ static int options_main(int argc, char **argv)
 			}
 			unsigned slot = (unsigned)(seq % window);
 			if (sent_at[slot] && seq_of[slot] == seq) {
-				if (n_lat < cap_lat) {
-					lat[n_lat++] = (uint32_t)(now_us() - sent_at[slot]);
-				}
+				lat_add(&lat, &n_lat, &cap_lat, (uint32_t)(now_us() - sent_at[slot]));
+				answered++;
 				sent_at[slot] = 0;
 				done++;
 			}
@@ -186,10 +200,10 @@ static int options_main(int argc, char **argv)
 		pending += sent_at[i] != 0;
 	}
 	qsort(lat, n_lat, sizeof(*lat), cmp_u32);
-	printf("sent %llu answered %zu rate %.0f/s p50 %.3f ms p99 %.3f ms lost %llu\n",
-		(unsigned long long)sent, n_lat, n_lat / secs,
+	printf("sent %llu answered %llu rate %.0f/s p50 %.3f ms p99 %.3f ms lost %llu\n",
+		(unsigned long long)sent, (unsigned long long)answered, answered / secs,
 		n_lat ? lat[n_lat / 2] / 1000.0 : 0.0, n_lat ? lat[n_lat * 99 / 100] / 1000.0 : 0.0,
-		(unsigned long long)(sent - n_lat - pending));
+		(unsigned long long)(sent - answered - pending));
 	return 0;
 }
 
@@ -733,7 +747,7 @@ static int register_main(int argc, char **argv)
 	unsigned *idle; /* ring of idle users, longest idle first */
 	size_t n_lat = 0, cap_lat;
 	unsigned idle_head = 0, idle_n, window, rate, in_flight = 0;
-	uint64_t started = 0, start, end, last_sweep;
+	uint64_t started = 0, answered = 0, start, end, last_sweep;
 	double secs;
 
 	if (argc != 11 || (strcmp(argv[10], "fresh") != 0 && strcmp(argv[10], "refresh") != 0)) {
@@ -760,7 +774,7 @@ static int register_main(int argc, char **argv)
 		return 2;
 	}
 	to.sin_port = htons((uint16_t)atoi(r.port));
-	cap_lat = (size_t)(secs * (rate ? rate : 200000)) + 1024;
+	cap_lat = (size_t)(secs * (rate ? rate : 100000)) + 1024;
 	lat = malloc(cap_lat * sizeof(*lat));
 	r.users = calloc(r.n_users, sizeof(*r.users));
 	idle = malloc(r.n_users * sizeof(*idle));
@@ -840,9 +854,8 @@ static int register_main(int argc, char **argv)
 				continue;
 			}
 			if (code == 200) {
-				if (n_lat < cap_lat) {
-					lat[n_lat++] = (uint32_t)(now_us() - u->reg_start);
-				}
+				lat_add(&lat, &n_lat, &cap_lat, (uint32_t)(now_us() - u->reg_start));
+				answered++;
 				finished = 1;
 			} else if (code == 401) {
 				struct challenge ch;
@@ -899,11 +912,11 @@ static int register_main(int argc, char **argv)
 		}
 	}
 	qsort(lat, n_lat, sizeof(*lat), cmp_u32);
-	printf("sent %llu answered %zu rate %.0f/s p50 %.3f ms p99 %.3f ms lost %llu 401 %llu other "
+	printf("sent %llu answered %llu rate %.0f/s p50 %.3f ms p99 %.3f ms lost %llu 401 %llu other "
 	       "%llu requests %llu",
-		(unsigned long long)started, n_lat, n_lat / secs,
+		(unsigned long long)started, (unsigned long long)answered, answered / secs,
 		n_lat ? lat[n_lat / 2] / 1000.0 : 0.0, n_lat ? lat[n_lat * 99 / 100] / 1000.0 : 0.0,
-		(unsigned long long)(started - n_lat - in_flight), (unsigned long long)r.n401,
+		(unsigned long long)(started - answered - in_flight), (unsigned long long)r.n401,
 		(unsigned long long)r.other, (unsigned long long)r.requests);
 	if (r.other || r.authfail || r.codes[401]) {
 		printf(" codes");
