@@ -1,14 +1,52 @@
-/* A small SIP load generator for `make bench`: OPTIONS over UDP from a
- * template, a window of requests in flight (closed loop) or a fixed
- * offered rate (open loop), responses matched by the number in their
- * Call-ID with memmem: deliberately not the server's parser.
+/* A small SIP load generator for `make bench`, over UDP on loopback.
+ *
+ * OPTIONS (the default mode): requests from a template, a window of
+ * requests in flight (closed loop) or a fixed offered rate (open loop),
+ * responses matched by the number in their Call-ID with memmem:
+ * deliberately not the server's parser.
  *
  *   sipload HOST PORT SECONDS [RATE [WINDOW]]
  *
  * RATE 0 = as fast as the window allows. Prints one line:
  *   sent N answered N rate R/s p50 X ms p99 Y ms lost N
- * Bounded: stops after SECONDS, loopback targets only. */
+ *
+ * REGISTER with digest authentication (RFC 3261 10, RFC 7616 qop=auth):
+ *
+ *   sipload --register HOST PORT SECONDS RATE WINDOW USERS PASSWORD REALM fresh|refresh
+ *
+ * Users user1..userUSERS, all with PASSWORD, domain = REALM (Request-URI
+ * sip:REALM, From/To sip:userN@REALM). A registration is one REGISTER,
+ * or two when the server challenges: a user without a nonce sends no
+ * credentials; on 401 the client answers the first challenge whose
+ * algorithm it supports, SHA-256 before MD5, with qop=auth when offered,
+ * and resends with a new CSeq; later registrations of that user reuse the
+ * nonce with nc+1 and start over on the next 401 (stale or not). A 401 to
+ * credentials made from a nonce just received ends the registration
+ * unless it says stale=true (wrong password: no loop; at most 3 challenges
+ * per registration). One registration per user in flight.
+ *   fresh:   a new Call-ID and a new binding each time; the user's previous
+ *            binding is removed in the same REGISTER (second Contact with
+ *            expires=0), so the table stays at about one binding per user
+ *            (the two contact URIs of a user alternate: each REGISTER
+ *            inserts one binding and deletes one);
+ *   refresh: the same Call-ID and Contact per user, CSeq+1 (the first
+ *            registration of each user also removes the binding a fresh
+ *            run may have left).
+ * RATE = registrations started per second (0 = as fast as WINDOW allows).
+ * Only 200 counts as done. Prints one line:
+ *   sent N answered N rate R/s p50 X ms p99 Y ms lost N 401 N other N requests N [codes C:N...] [alg A]
+ * sent = registrations started, answered = 200 OK, latency = from the
+ * first REGISTER of a registration to its 200, lost = started - answered -
+ * still pending (timeouts and rejections), 401 = challenges received,
+ * other = final answers other than 200 and 401, requests = REGISTERs sent.
+ *
+ *   sipload --hash-test   MD5, SHA-256 and RFC 7616 3.9.1 digest vectors
+ *   sipload --free-port   prints a free UDP port on 127.0.0.1
+ *
+ * Bounded: stops after SECONDS, loopback targets only. MD5 and SHA-256
+ * are written here (a test program: no library). */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdint.h>
@@ -34,7 +72,22 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-int main(int argc, char **argv)
+/* Appends one latency, growing the array; a failed growth drops the sample
+ * (the count of answers is kept apart and stays exact). */
+static void lat_add(uint32_t **lat, size_t *n, size_t *cap, uint32_t us)
+{
+	if (*n == *cap) {
+		uint32_t *p = realloc(*lat, *cap * 2 * sizeof(**lat));
+		if (!p) {
+			return;
+		}
+		*lat = p;
+		*cap *= 2;
+	}
+	(*lat)[(*n)++] = us;
+}
+
+static int options_main(int argc, char **argv)
 {
 	struct sockaddr_in to = { .sin_family = AF_INET };
 	struct sockaddr_in me = { .sin_family = AF_INET };
@@ -43,7 +96,7 @@ int main(int argc, char **argv)
 	uint64_t seq_of[MAX_WINDOW] = { 0 };
 	uint32_t *lat;
 	size_t n_lat = 0, cap_lat;
-	uint64_t sent = 0, done = 0, start, end, next_send;
+	uint64_t sent = 0, done = 0, answered = 0, start, end, next_send;
 	unsigned window, rate;
 	double secs;
 	int fd;
@@ -65,7 +118,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sipload: window 1..%d, seconds 0..600\n", MAX_WINDOW);
 		return 2;
 	}
-	cap_lat = (size_t)(secs * (rate ? rate : 200000)) + 1024;
+	cap_lat = (size_t)(secs * (rate ? rate : 100000)) + 1024;
 	lat = malloc(cap_lat * sizeof(*lat));
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
 	me.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -128,9 +181,8 @@ int main(int argc, char **argv)
 			}
 			unsigned slot = (unsigned)(seq % window);
 			if (sent_at[slot] && seq_of[slot] == seq) {
-				if (n_lat < cap_lat) {
-					lat[n_lat++] = (uint32_t)(now_us() - sent_at[slot]);
-				}
+				lat_add(&lat, &n_lat, &cap_lat, (uint32_t)(now_us() - sent_at[slot]));
+				answered++;
 				sent_at[slot] = 0;
 				done++;
 			}
@@ -148,9 +200,774 @@ int main(int argc, char **argv)
 		pending += sent_at[i] != 0;
 	}
 	qsort(lat, n_lat, sizeof(*lat), cmp_u32);
-	printf("sent %llu answered %zu rate %.0f/s p50 %.3f ms p99 %.3f ms lost %llu\n",
-		(unsigned long long)sent, n_lat, n_lat / secs,
+	printf("sent %llu answered %llu rate %.0f/s p50 %.3f ms p99 %.3f ms lost %llu\n",
+		(unsigned long long)sent, (unsigned long long)answered, answered / secs,
 		n_lat ? lat[n_lat / 2] / 1000.0 : 0.0, n_lat ? lat[n_lat * 99 / 100] / 1000.0 : 0.0,
-		(unsigned long long)(sent - n_lat - pending));
+		(unsigned long long)(sent - answered - pending));
 	return 0;
+}
+
+/* ---- MD5 (RFC 1321) and SHA-256 (FIPS 180-4) ---- */
+
+enum alg { ALG_MD5, ALG_SHA256 };
+static const char *const alg_name[] = { "MD5", "SHA-256" };
+
+struct hash {
+	enum alg alg;
+	uint32_t h[8];
+	uint64_t len;
+	uint8_t buf[64];
+	size_t n;
+};
+
+static uint32_t rol(uint32_t x, unsigned c)
+{
+	return (x << c) | (x >> (32 - c));
+}
+
+static uint32_t ror(uint32_t x, unsigned c)
+{
+	return (x >> c) | (x << (32 - c));
+}
+
+static const uint32_t md5_k[64] = {
+	0xd76aa478, 0xe8c7b756, 0x242070db, 0xc1bdceee, 0xf57c0faf, 0x4787c62a, 0xa8304613,
+	0xfd469501, 0x698098d8, 0x8b44f7af, 0xffff5bb1, 0x895cd7be, 0x6b901122, 0xfd987193,
+	0xa679438e, 0x49b40821, 0xf61e2562, 0xc040b340, 0x265e5a51, 0xe9b6c7aa, 0xd62f105d,
+	0x02441453, 0xd8a1e681, 0xe7d3fbc8, 0x21e1cde6, 0xc33707d6, 0xf4d50d87, 0x455a14ed,
+	0xa9e3e905, 0xfcefa3f8, 0x676f02d9, 0x8d2a4c8a, 0xfffa3942, 0x8771f681, 0x6d9d6122,
+	0xfde5380c, 0xa4beea44, 0x4bdecfa9, 0xf6bb4b60, 0xbebfbc70, 0x289b7ec6, 0xeaa127fa,
+	0xd4ef3085, 0x04881d05, 0xd9d4d039, 0xe6db99e5, 0x1fa27cf8, 0xc4ac5665, 0xf4292244,
+	0x432aff97, 0xab9423a7, 0xfc93a039, 0x655b59c3, 0x8f0ccc92, 0xffeff47d, 0x85845dd1,
+	0x6fa87e4f, 0xfe2ce6e0, 0xa3014314, 0x4e0811a1, 0xf7537e82, 0xbd3af235, 0x2ad7d2bb,
+	0xeb86d391,
+};
+static const uint8_t md5_r[16] = { 7, 12, 17, 22, 5, 9, 14, 20, 4, 11, 16, 23, 6, 10, 15, 21 };
+
+static void md5_block(uint32_t *h, const uint8_t *p)
+{
+	uint32_t m[16], a = h[0], b = h[1], c = h[2], d = h[3];
+
+	for (int i = 0; i < 16; i++) {
+		m[i] = (uint32_t)p[4 * i] | (uint32_t)p[4 * i + 1] << 8 |
+		       (uint32_t)p[4 * i + 2] << 16 | (uint32_t)p[4 * i + 3] << 24;
+	}
+	for (int i = 0; i < 64; i++) {
+		uint32_t f, t;
+		int g;
+		if (i < 16) {
+			f = (b & c) | (~b & d);
+			g = i;
+		} else if (i < 32) {
+			f = (d & b) | (~d & c);
+			g = (5 * i + 1) % 16;
+		} else if (i < 48) {
+			f = b ^ c ^ d;
+			g = (3 * i + 5) % 16;
+		} else {
+			f = c ^ (b | ~d);
+			g = (7 * i) % 16;
+		}
+		t = d;
+		d = c;
+		c = b;
+		b = b + rol(a + f + md5_k[i] + m[g], md5_r[(i / 16) * 4 + i % 4]);
+		a = t;
+	}
+	h[0] += a;
+	h[1] += b;
+	h[2] += c;
+	h[3] += d;
+}
+
+static const uint32_t sha256_k[64] = {
+	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
+	0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
+	0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
+	0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
+	0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
+	0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+	0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
+	0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+	0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+	0xc67178f2,
+};
+
+static void sha256_block(uint32_t *h, const uint8_t *p)
+{
+	uint32_t w[64], v[8];
+
+	for (int i = 0; i < 16; i++) {
+		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+		       (uint32_t)p[4 * i + 2] << 8 | (uint32_t)p[4 * i + 3];
+	}
+	for (int i = 16; i < 64; i++) {
+		uint32_t s0 = ror(w[i - 15], 7) ^ ror(w[i - 15], 18) ^ (w[i - 15] >> 3);
+		uint32_t s1 = ror(w[i - 2], 17) ^ ror(w[i - 2], 19) ^ (w[i - 2] >> 10);
+		w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+	}
+	memcpy(v, h, sizeof(v));
+	for (int i = 0; i < 64; i++) {
+		uint32_t s1 = ror(v[4], 6) ^ ror(v[4], 11) ^ ror(v[4], 25);
+		uint32_t ch = (v[4] & v[5]) ^ (~v[4] & v[6]);
+		uint32_t t1 = v[7] + s1 + ch + sha256_k[i] + w[i];
+		uint32_t s0 = ror(v[0], 2) ^ ror(v[0], 13) ^ ror(v[0], 22);
+		uint32_t maj = (v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]);
+		memmove(v + 1, v, 7 * sizeof(v[0]));
+		v[4] += t1;
+		v[0] = t1 + s0 + maj;
+	}
+	for (int i = 0; i < 8; i++) {
+		h[i] += v[i];
+	}
+}
+
+static void hash_init(struct hash *c, enum alg alg)
+{
+	static const uint32_t md5_iv[4] = { 0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476 };
+	static const uint32_t sha_iv[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+		0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
+
+	memset(c, 0, sizeof(*c));
+	c->alg = alg;
+	memcpy(c->h, alg == ALG_MD5 ? md5_iv : sha_iv, alg == ALG_MD5 ? 16 : 32);
+}
+
+static void hash_block(struct hash *c, const uint8_t *p)
+{
+	if (c->alg == ALG_MD5) {
+		md5_block(c->h, p);
+	} else {
+		sha256_block(c->h, p);
+	}
+}
+
+static void hash_update(struct hash *c, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	c->len += len;
+	while (len) {
+		size_t k = 64 - c->n < len ? 64 - c->n : len;
+		memcpy(c->buf + c->n, p, k);
+		c->n += k;
+		p += k;
+		len -= k;
+		if (c->n == 64) {
+			hash_block(c, c->buf);
+			c->n = 0;
+		}
+	}
+}
+
+/* Writes the digest as lower-case hex (32 or 64 digits) and a NUL. */
+static void hash_final_hex(struct hash *c, char *hex)
+{
+	static const char digits[] = "0123456789abcdef";
+	uint64_t bits = c->len * 8;
+	uint8_t pad = 0x80, lenb[8], out[32];
+	size_t outlen = c->alg == ALG_MD5 ? 16 : 32;
+
+	hash_update(c, &pad, 1);
+	pad = 0;
+	while (c->n != 56) {
+		hash_update(c, &pad, 1);
+	}
+	for (int i = 0; i < 8; i++) { /* MD5: little-endian length, SHA: big-endian */
+		lenb[i] = (uint8_t)(bits >> (c->alg == ALG_MD5 ? 8 * i : 56 - 8 * i));
+	}
+	hash_update(c, lenb, 8);
+	for (size_t i = 0; i < outlen / 4; i++) {
+		for (int j = 0; j < 4; j++) {
+			out[4 * i + j] = (uint8_t)(c->h[i] >> (c->alg == ALG_MD5 ? 8 * j : 24 - 8 * j));
+		}
+	}
+	for (size_t i = 0; i < outlen; i++) {
+		hex[2 * i] = digits[out[i] >> 4];
+		hex[2 * i + 1] = digits[out[i] & 15];
+	}
+	hex[2 * outlen] = '\0';
+}
+
+static void hash_hex(enum alg alg, const char *s, size_t len, char *hex)
+{
+	struct hash c;
+
+	hash_init(&c, alg);
+	hash_update(&c, s, len);
+	hash_final_hex(&c, hex);
+}
+
+/* RFC 7616 3.4.1: the response for qop=auth (qop NULL: RFC 2069 form). */
+static void digest_response(enum alg alg, const char *ha1, const char *nonce, unsigned nc,
+	const char *cnonce, const char *qop, const char *method, const char *uri, char *out)
+{
+	char buf[1024], ha2[65];
+	int n;
+
+	n = snprintf(buf, sizeof(buf), "%s:%s", method, uri);
+	hash_hex(alg, buf, (size_t)n, ha2);
+	if (qop) {
+		n = snprintf(buf, sizeof(buf), "%s:%s:%08x:%s:%s:%s", ha1, nonce, nc, cnonce, qop, ha2);
+	} else {
+		n = snprintf(buf, sizeof(buf), "%s:%s:%s", ha1, nonce, ha2);
+	}
+	hash_hex(alg, buf, (size_t)n, out);
+}
+
+static void digest_ha1(enum alg alg, const char *user, const char *realm, const char *pw, char *out)
+{
+	char buf[512];
+	int n = snprintf(buf, sizeof(buf), "%s:%s:%s", user, realm, pw);
+
+	hash_hex(alg, buf, (size_t)n, out);
+}
+
+static int hash_test(void)
+{
+	static const struct {
+		const char *what, *got_from, *want;
+		enum alg alg;
+	} v[] = {
+		{ "MD5(\"abc\")", "abc", "900150983cd24fb0d6963f7d28e17f72", ALG_MD5 },
+		{ "SHA-256(\"abc\")", "abc",
+			"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", ALG_SHA256 },
+		{ "MD5(\"\")", "", "d41d8cd98f00b204e9800998ecf8427e", ALG_MD5 },
+		{ "SHA-256(448 bits)", "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+			"248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1", ALG_SHA256 },
+		{ "MD5(80 digits)",
+			"1234567890123456789012345678901234567890123456789012345678901234567890"
+			"1234567890",
+			"57edf4a22be3c955ac49da2e2107b67a", ALG_MD5 },
+		{ "RFC 7616 3.9.1 MD5 response", NULL, "8ca523f5e9506fed4657c9700eebdbec", ALG_MD5 },
+		{ "RFC 7616 3.9.1 SHA-256 response", NULL,
+			"753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1", ALG_SHA256 },
+	};
+	int bad = 0;
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		char got[65], ha1[65];
+		if (v[i].got_from) {
+			hash_hex(v[i].alg, v[i].got_from, strlen(v[i].got_from), got);
+		} else {
+			digest_ha1(v[i].alg, "Mufasa", "http-auth@example.org", "Circle of Life", ha1);
+			digest_response(v[i].alg, ha1, "7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", 1,
+				"f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ", "auth", "GET",
+				"/dir/index.html", got);
+		}
+		if (strcmp(got, v[i].want) != 0) {
+			printf("FAIL %s: %s, want %s\n", v[i].what, got, v[i].want);
+			bad++;
+		} else {
+			printf("ok   %s\n", v[i].what);
+		}
+	}
+	return bad != 0;
+}
+
+/* ---- REGISTER mode ---- */
+
+#define CHAL_MAX 256
+
+struct user {
+	unsigned id;         /* N in userN */
+	int busy;            /* a registration is in flight */
+	int with_cred;       /* the outstanding request carries credentials */
+	uint64_t reg_start;  /* first REGISTER of the current registration, us */
+	uint64_t sent_at;    /* the outstanding request, us */
+	uint32_t cseq;       /* CSeq of the outstanding (or last) request */
+	uint64_t gen;        /* registrations so far (fresh: Call-ID and Contact) */
+	int have_nonce;      /* a challenge to answer */
+	unsigned challenges; /* 401s in the current registration */
+	enum alg alg;
+	int qop;             /* qop=auth offered */
+	unsigned nc;
+	char realm[CHAL_MAX], nonce[CHAL_MAX], opaque[CHAL_MAX];
+	int has_opaque;
+	char ha1[65];        /* for ha1_alg and ha1_realm */
+	int ha1_ok;
+	enum alg ha1_alg;
+	char ha1_realm[CHAL_MAX];
+};
+
+struct challenge {
+	enum alg alg;
+	int qop, stale, has_opaque;
+	char realm[CHAL_MAX], nonce[CHAL_MAX], opaque[CHAL_MAX];
+};
+
+/* Finds the next header line NAME (or its compact form, when not 0) from
+ * *pos: returns its value (after the colon and blanks), NULL when none. */
+static const char *hdr_next(const char *buf, const char *end, const char **pos, const char *name,
+	char compact)
+{
+	size_t nl = strlen(name);
+	const char *p = *pos;
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *line = p, *v = NULL;
+		p = eol ? eol + 1 : end;
+		if (line == buf) {
+			continue; /* the status line */
+		}
+		if ((size_t)(end - line) > nl && strncasecmp(line, name, nl) == 0) {
+			v = line + nl;
+		} else if (compact && tolower((unsigned char)line[0]) == compact) {
+			v = line + 1;
+		}
+		if (!v) {
+			continue;
+		}
+		while (v < end && (*v == ' ' || *v == '\t')) {
+			v++;
+		}
+		if (v < end && *v == ':') {
+			v++;
+			while (v < end && (*v == ' ' || *v == '\t')) {
+				v++;
+			}
+			*pos = p;
+			return v;
+		}
+	}
+	*pos = end;
+	return NULL;
+}
+
+/* Parses one Digest challenge (the value of WWW-Authenticate); returns 0
+ * when it is one this client can answer (MD5 or SHA-256, qop absent or
+ * offering auth). */
+static int parse_challenge(const char *v, const char *end, struct challenge *ch)
+{
+	int alg_ok = 1, qop_ok = 1, have_nonce = 0;
+
+	memset(ch, 0, sizeof(*ch));
+	ch->alg = ALG_MD5;
+	if (end - v < 7 || strncasecmp(v, "Digest", 6) != 0 || (v[6] != ' ' && v[6] != '\t')) {
+		return -1;
+	}
+	v += 6;
+	for (;;) {
+		char name[32], val[CHAL_MAX];
+		size_t nn = 0, vn = 0;
+		while (v < end && (*v == ' ' || *v == '\t' || *v == ',')) {
+			v++;
+		}
+		if (v >= end || *v == '\r' || *v == '\n') {
+			break;
+		}
+		while (v < end && *v != '=' && *v != '\r' && *v != '\n' && *v != ' ') {
+			if (nn < sizeof(name) - 1) {
+				name[nn++] = *v;
+			}
+			v++;
+		}
+		name[nn] = '\0';
+		while (v < end && *v == ' ') {
+			v++;
+		}
+		if (v >= end || *v != '=') {
+			return -1;
+		}
+		v++;
+		while (v < end && *v == ' ') {
+			v++;
+		}
+		if (v < end && *v == '"') {
+			for (v++; v < end && *v != '"' && *v != '\r' && *v != '\n'; v++) {
+				if (*v == '\\' && v + 1 < end) {
+					v++;
+				}
+				if (vn < sizeof(val) - 1) {
+					val[vn++] = *v;
+				}
+			}
+			if (v >= end || *v != '"') {
+				return -1;
+			}
+			v++;
+		} else {
+			while (v < end && *v != ',' && *v != ' ' && *v != '\t' && *v != '\r' && *v != '\n') {
+				if (vn < sizeof(val) - 1) {
+					val[vn++] = *v;
+				}
+				v++;
+			}
+		}
+		val[vn] = '\0';
+		if (strcasecmp(name, "realm") == 0) {
+			snprintf(ch->realm, sizeof(ch->realm), "%s", val);
+		} else if (strcasecmp(name, "nonce") == 0) {
+			snprintf(ch->nonce, sizeof(ch->nonce), "%s", val);
+			have_nonce = 1;
+		} else if (strcasecmp(name, "opaque") == 0) {
+			snprintf(ch->opaque, sizeof(ch->opaque), "%s", val);
+			ch->has_opaque = 1;
+		} else if (strcasecmp(name, "stale") == 0) {
+			ch->stale = strcasecmp(val, "true") == 0;
+		} else if (strcasecmp(name, "algorithm") == 0) {
+			if (strcasecmp(val, "MD5") == 0) {
+				ch->alg = ALG_MD5;
+			} else if (strcasecmp(val, "SHA-256") == 0) {
+				ch->alg = ALG_SHA256;
+			} else {
+				alg_ok = 0; /* -sess, SHA-512-256, ... */
+			}
+		} else if (strcasecmp(name, "qop") == 0) {
+			char *tok, *save = NULL;
+			qop_ok = 0;
+			for (tok = strtok_r(val, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
+				if (strcasecmp(tok, "auth") == 0) {
+					qop_ok = 1;
+					ch->qop = 1;
+				}
+			}
+		}
+	}
+	return alg_ok && qop_ok && have_nonce ? 0 : -1;
+}
+
+/* RFC 7616 3.7: the first SHA-256 challenge, else the first MD5 one. */
+static int pick_challenge(const char *buf, const char *end, struct challenge *out)
+{
+	const char *pos = buf, *v;
+	int found = 0;
+	struct challenge ch;
+
+	while ((v = hdr_next(buf, end, &pos, "WWW-Authenticate", 0))) {
+		if (parse_challenge(v, end, &ch) != 0) {
+			continue;
+		}
+		if (!found || (out->alg != ALG_SHA256 && ch.alg == ALG_SHA256)) {
+			*out = ch;
+			found = 1;
+		}
+		if (out->alg == ALG_SHA256) {
+			break;
+		}
+	}
+	return found ? 0 : -1;
+}
+
+struct reg {
+	int fd;
+	int fresh;
+	const char *host, *port, *password, *realm;
+	unsigned myport;
+	unsigned tag;
+	struct user *users;
+	unsigned n_users;
+	uint64_t requests, n401, other, authfail, codes[700];
+	int alg_used[2];
+	uint64_t cnonce_seq;
+};
+
+static int send_register(struct reg *r, struct user *u)
+{
+	char msg[4096], auth[2048] = "";
+	char uri[300];
+	unsigned cur = r->fresh ? (unsigned)(u->gen & 1) : 0;
+	/* fresh: remove the user's other binding; refresh: remove the one a
+	 * fresh run may have left, in the user's first registration only. */
+	int drop = r->fresh || u->gen == 1;
+	int n;
+
+	snprintf(uri, sizeof(uri), "sip:%s", r->realm);
+	u->cseq++;
+	u->with_cred = u->have_nonce;
+	if (u->have_nonce) {
+		char user[32], resp[65], cnonce[40];
+		snprintf(user, sizeof(user), "user%u", u->id);
+		if (!u->ha1_ok || u->ha1_alg != u->alg || strcmp(u->ha1_realm, u->realm) != 0) {
+			digest_ha1(u->alg, user, u->realm, r->password, u->ha1);
+			u->ha1_alg = u->alg;
+			snprintf(u->ha1_realm, sizeof(u->ha1_realm), "%s", u->realm);
+			u->ha1_ok = 1;
+		}
+		u->nc++;
+		snprintf(cnonce, sizeof(cnonce), "%08x%llx", r->tag, (unsigned long long)++r->cnonce_seq);
+		digest_response(u->alg, u->ha1, u->nonce, u->nc, cnonce, u->qop ? "auth" : NULL,
+			"REGISTER", uri, resp);
+		if (u->qop) {
+			snprintf(auth, sizeof(auth),
+				"Authorization: Digest username=\"%s\", realm=\"%s\", nonce=\"%s\", "
+				"uri=\"%s\", response=\"%s\", algorithm=%s, cnonce=\"%s\", qop=auth, "
+				"nc=%08x%s%s%s\r\n",
+				user, u->realm, u->nonce, uri, resp, alg_name[u->alg], cnonce, u->nc,
+				u->has_opaque ? ", opaque=\"" : "", u->has_opaque ? u->opaque : "",
+				u->has_opaque ? "\"" : "");
+		} else {
+			snprintf(auth, sizeof(auth),
+				"Authorization: Digest username=\"%s\", realm=\"%s\", nonce=\"%s\", "
+				"uri=\"%s\", response=\"%s\", algorithm=%s%s%s%s\r\n",
+				user, u->realm, u->nonce, uri, resp, alg_name[u->alg],
+				u->has_opaque ? ", opaque=\"" : "", u->has_opaque ? u->opaque : "",
+				u->has_opaque ? "\"" : "");
+		}
+		r->alg_used[u->alg] = 1;
+	}
+	/* Contacts are never called: a fixed port that nothing listens on. */
+	n = snprintf(msg, sizeof(msg),
+		"REGISTER %s SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK-r%x-%u-%llu-%u;rport\r\n"
+		"Max-Forwards: 70\r\n"
+		"From: <sip:user%u@%s>;tag=f%x-%u\r\n"
+		"To: <sip:user%u@%s>\r\n"
+		"Call-ID: regcid-%x-%u-%llu\r\n"
+		"CSeq: %u REGISTER\r\n"
+		"Contact: <sip:user%u-%u@127.0.0.1:5999>\r\n"
+		"%s%.0u%s"
+		"Expires: 3600\r\n"
+		"%s"
+		"User-Agent: sipload\r\n"
+		"Content-Length: 0\r\n\r\n",
+		uri, r->myport, r->tag, u->id, (unsigned long long)u->gen, u->cseq, u->id, r->realm,
+		r->tag, u->id, u->id, r->realm, r->tag, u->id,
+		(unsigned long long)(r->fresh ? u->gen : 0), u->cseq, u->id, cur,
+		drop ? "Contact: <sip:user" : "", drop ? u->id : 0,
+		drop ? (cur ? "-0@127.0.0.1:5999>;expires=0\r\n" : "-1@127.0.0.1:5999>;expires=0\r\n")
+		     : "",
+		auth);
+	if (n <= 0 || (size_t)n >= sizeof(msg)) {
+		return -1;
+	}
+	u->sent_at = now_us();
+	r->requests++;
+	return send(r->fd, msg, (size_t)n, 0) < 0 ? -1 : 0;
+}
+
+static int register_main(int argc, char **argv)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET };
+	struct sockaddr_in me = { .sin_family = AF_INET };
+	socklen_t melen = sizeof(me);
+	struct reg r = { 0 };
+	uint32_t *lat;
+	unsigned *idle; /* ring of idle users, longest idle first */
+	size_t n_lat = 0, cap_lat;
+	unsigned idle_head = 0, idle_n, window, rate, in_flight = 0;
+	uint64_t started = 0, answered = 0, start, end, last_sweep;
+	double secs;
+
+	if (argc != 11 || (strcmp(argv[10], "fresh") != 0 && strcmp(argv[10], "refresh") != 0)) {
+		fprintf(stderr, "usage: sipload --register HOST PORT SECONDS RATE WINDOW USERS "
+				"PASSWORD REALM fresh|refresh\n");
+		return 2;
+	}
+	r.host = argv[2];
+	r.port = argv[3];
+	secs = atof(argv[4]);
+	rate = (unsigned)atoi(argv[5]);
+	window = (unsigned)atoi(argv[6]);
+	r.n_users = (unsigned)atoi(argv[7]);
+	r.password = argv[8];
+	r.realm = argv[9];
+	r.fresh = strcmp(argv[10], "fresh") == 0;
+	if (inet_pton(AF_INET, r.host, &to.sin_addr) != 1 || (ntohl(to.sin_addr.s_addr) >> 24) != 127) {
+		fprintf(stderr, "sipload: loopback IPv4 targets only\n");
+		return 2;
+	}
+	if (window < 1 || window > MAX_WINDOW || secs <= 0 || secs > 600 || r.n_users < 1 ||
+		r.n_users > 1000000 || strlen(r.realm) > 200 || strlen(r.password) > 200) {
+		fprintf(stderr, "sipload: window 1..%d, seconds 0..600, users 1..1000000\n", MAX_WINDOW);
+		return 2;
+	}
+	to.sin_port = htons((uint16_t)atoi(r.port));
+	cap_lat = (size_t)(secs * (rate ? rate : 100000)) + 1024;
+	lat = malloc(cap_lat * sizeof(*lat));
+	r.users = calloc(r.n_users, sizeof(*r.users));
+	idle = malloc(r.n_users * sizeof(*idle));
+	r.fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	me.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (!lat || !r.users || !idle || r.fd < 0 ||
+		bind(r.fd, (struct sockaddr *)&me, sizeof(me)) < 0 ||
+		getsockname(r.fd, (struct sockaddr *)&me, &melen) < 0 ||
+		connect(r.fd, (struct sockaddr *)&to, sizeof(to)) < 0) {
+		perror("sipload");
+		return 1;
+	}
+	r.myport = ntohs(me.sin_port);
+	/* A tag per run: Call-IDs never repeat across runs (no CSeq clash with
+	 * the bindings an earlier run left). */
+	r.tag = (unsigned)(getpid() ^ (now_us() << 12) ^ (uint64_t)time(NULL));
+	for (unsigned i = 0; i < r.n_users; i++) {
+		r.users[i].id = i + 1;
+		idle[i] = i;
+	}
+	idle_n = r.n_users;
+
+	start = now_us();
+	end = start + (uint64_t)(secs * 1e6);
+	last_sweep = start;
+	while (now_us() < end) {
+		uint64_t t = now_us();
+		/* Start registrations while the window has room, a user is idle
+		 * and (open loop) it is time. */
+		while (in_flight < window && idle_n > 0 &&
+			(rate == 0 || start + (uint64_t)(started * 1e6 / rate) <= t)) {
+			struct user *u = &r.users[idle[idle_head]];
+			idle_head = (idle_head + 1) % r.n_users;
+			idle_n--;
+			u->busy = 1;
+			u->challenges = 0;
+			u->gen++;
+			u->reg_start = now_us();
+			started++;
+			in_flight++;
+			if (send_register(&r, u) < 0) {
+				break; /* the sweep frees it */
+			}
+		}
+		struct pollfd p = { .fd = r.fd, .events = POLLIN };
+		poll(&p, 1, 1);
+		for (;;) {
+			char buf[8192];
+			ssize_t n = recv(r.fd, buf, sizeof(buf) - 1, 0);
+			const char *cid, *cs, *pos, *bend;
+			unsigned tag, uid, code;
+			unsigned long long gen;
+			unsigned long cseq;
+			struct user *u;
+			int finished = 0;
+			if (n <= 0) {
+				break;
+			}
+			buf[n] = '\0';
+			bend = buf + n;
+			if (sscanf(buf, "SIP/2.0 %u", &code) != 1 || code < 100 || code > 699) {
+				continue;
+			}
+			cid = memmem(buf, (size_t)n, "regcid-", 7);
+			if (!cid || sscanf(cid + 7, "%x-%u-%llu", &tag, &uid, &gen) != 3 || tag != r.tag ||
+				uid < 1 || uid > r.n_users) {
+				continue;
+			}
+			pos = buf;
+			cs = hdr_next(buf, bend, &pos, "CSeq", 0);
+			u = &r.users[uid - 1];
+			if (!cs || sscanf(cs, "%lu", &cseq) != 1 || !u->busy || cseq != u->cseq ||
+				gen != (r.fresh ? u->gen : 0)) {
+				continue; /* late: not the outstanding request */
+			}
+			if (code < 200) {
+				continue;
+			}
+			if (code == 200) {
+				lat_add(&lat, &n_lat, &cap_lat, (uint32_t)(now_us() - u->reg_start));
+				answered++;
+				finished = 1;
+			} else if (code == 401) {
+				struct challenge ch;
+				r.n401++;
+				if (pick_challenge(buf, bend, &ch) != 0) {
+					r.codes[401]++; /* no challenge this client can answer */
+					u->have_nonce = 0;
+					finished = 1;
+				} else if ((u->with_cred && u->nc == 1 && !ch.stale) || ++u->challenges > 3) {
+					/* credentials from a brand-new nonce refused (not
+					 * stale), or challenged again and again */
+					r.authfail++;
+					u->have_nonce = 0;
+					finished = 1;
+				} else {
+					u->have_nonce = 1;
+					u->alg = ch.alg;
+					u->qop = ch.qop;
+					u->nc = 0;
+					u->has_opaque = ch.has_opaque;
+					memcpy(u->realm, ch.realm, sizeof(u->realm));
+					memcpy(u->nonce, ch.nonce, sizeof(u->nonce));
+					memcpy(u->opaque, ch.opaque, sizeof(u->opaque));
+					if (send_register(&r, u) < 0) {
+						finished = 1;
+					}
+				}
+			} else {
+				r.other++;
+				r.codes[code]++;
+				finished = 1;
+			}
+			if (finished) {
+				u->busy = 0;
+				in_flight--;
+				idle[(idle_head + idle_n) % r.n_users] = uid - 1;
+				idle_n++;
+			}
+		}
+		/* A request unanswered for 1 s is lost: free its user. */
+		t = now_us();
+		if (t - last_sweep >= 10000) {
+			last_sweep = t;
+			for (unsigned i = 0; i < r.n_users; i++) {
+				struct user *u = &r.users[i];
+				if (u->busy && t - u->sent_at > 1000000) {
+					u->busy = 0;
+					u->have_nonce = 0;
+					in_flight--;
+					idle[(idle_head + idle_n) % r.n_users] = i;
+					idle_n++;
+				}
+			}
+		}
+	}
+	qsort(lat, n_lat, sizeof(*lat), cmp_u32);
+	printf("sent %llu answered %llu rate %.0f/s p50 %.3f ms p99 %.3f ms lost %llu 401 %llu other "
+	       "%llu requests %llu",
+		(unsigned long long)started, (unsigned long long)answered, answered / secs,
+		n_lat ? lat[n_lat / 2] / 1000.0 : 0.0, n_lat ? lat[n_lat * 99 / 100] / 1000.0 : 0.0,
+		(unsigned long long)(started - answered - in_flight), (unsigned long long)r.n401,
+		(unsigned long long)r.other, (unsigned long long)r.requests);
+	if (r.other || r.authfail || r.codes[401]) {
+		printf(" codes");
+		for (unsigned c = 100; c < 700; c++) {
+			if (r.codes[c] && c != 401) {
+				printf(" %u:%llu", c, (unsigned long long)r.codes[c]);
+			}
+		}
+		if (r.authfail) {
+			printf(" 401-refused:%llu", (unsigned long long)r.authfail);
+		}
+		if (r.codes[401]) {
+			printf(" 401-no-usable-challenge:%llu", (unsigned long long)r.codes[401]);
+		}
+	}
+	if (r.alg_used[ALG_SHA256] || r.alg_used[ALG_MD5]) {
+		printf(" alg %s%s%s", r.alg_used[ALG_SHA256] ? "SHA-256" : "",
+			r.alg_used[ALG_SHA256] && r.alg_used[ALG_MD5] ? "," : "",
+			r.alg_used[ALG_MD5] ? "MD5" : "");
+	}
+	printf("\n");
+	return 0;
+}
+
+static int free_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t alen = sizeof(a);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+		getsockname(fd, (struct sockaddr *)&a, &alen) < 0) {
+		perror("sipload --free-port");
+		return 1;
+	}
+	printf("%u\n", ntohs(a.sin_port));
+	close(fd);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && strcmp(argv[1], "--register") == 0) {
+		return register_main(argc, argv);
+	}
+	if (argc > 1 && strcmp(argv[1], "--hash-test") == 0) {
+		return hash_test();
+	}
+	if (argc > 1 && strcmp(argv[1], "--free-port") == 0) {
+		return free_port();
+	}
+	return options_main(argc, argv);
 }
