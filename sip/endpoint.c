@@ -151,6 +151,12 @@ void sip_endpoint_send(struct sip_req *r, unsigned status, struct str data)
 	}
 }
 
+void sip_endpoint_send_to(const struct sip_peer *to, struct str data)
+{
+	ep_st.responses_sent++;
+	sip_tport_send(to, data.p, data.len);
+}
+
 void sip_endpoint_respond(struct sip_req *r, unsigned status, const char *reason, const char *extra)
 {
 	struct buf b;
@@ -235,10 +241,12 @@ static const sip_endpoint_handler builtin[SIP_METHOD_COUNT] = {
 };
 /* Transaction users (registrar, proxy, presence agent). */
 static sip_endpoint_handler handlers[SIP_METHOD_COUNT];
+static bool handler_stateful[SIP_METHOD_COUNT];
 
-void sip_endpoint_set_handler(enum sip_method method, sip_endpoint_handler fn)
+void sip_endpoint_set_handler(enum sip_method method, sip_endpoint_handler fn, bool stateful)
 {
 	handlers[method] = fn;
+	handler_stateful[method] = stateful;
 }
 
 static void on_cancel(struct sip_req *r)
@@ -330,7 +338,7 @@ static void on_request(const struct sip_msg *m, const struct sip_peer *src)
 			return;
 		}
 	}
-	if (handlers[m->method]) {
+	if (handlers[m->method] && handler_stateful[m->method]) {
 		run_handler(&r, fn, src);
 	} else if (fn) {
 		fn(&r);

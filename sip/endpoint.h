@@ -34,18 +34,25 @@ struct sip_req {
 	char to_tag[17];
 };
 
-/* A transaction user for one method: called with the server transaction
- * created (r->tsx), after the endpoint's checks (Require, Max-Forwards,
- * authentication of local users). It answers every request it gets. */
+/* A transaction user for one method, called after the endpoint's checks
+ * (Require, Max-Forwards, authentication of local users). It answers
+ * every request it gets. stateful: within a server transaction (r->tsx),
+ * which absorbs retransmissions and holds a pool entry until Timer J
+ * (64*T1 over UDP); otherwise statelessly (RFC 3261 8.2.7), as the
+ * registrar answers: then r->tsx is NULL and a retransmission reaches
+ * the handler again. */
 typedef void (*sip_endpoint_handler)(struct sip_req *r);
-void sip_endpoint_set_handler(enum sip_method method, sip_endpoint_handler fn);
+void sip_endpoint_set_handler(enum sip_method method, sip_endpoint_handler fn, bool stateful);
 
 /* Writes the start line and the headers every response carries (8.2.6.2,
  * with a To tag on finals and the Server header) into b; the caller adds
  * its header lines and ends with sip_msg_build_end(). */
 void sip_endpoint_build(struct sip_req *r, struct buf *b, unsigned status, const char *reason);
-/* Sends a built response through r's transaction (or statelessly). */
+/* Sends a built response through r's transaction (or statelessly); to
+ * send one after the handler returned, keep r->reply and use
+ * sip_endpoint_send_to. */
 void sip_endpoint_send(struct sip_req *r, unsigned status, struct str data);
+void sip_endpoint_send_to(const struct sip_peer *to, struct str data);
 /* Builds and sends a response; extra: complete header lines or NULL. */
 void sip_endpoint_respond(
 	struct sip_req *r, unsigned status, const char *reason, const char *extra);

@@ -13,7 +13,6 @@
 #include "sip/endpoint.h"
 #include "sip/location.h"
 #include "sip/parse.h"
-#include "sip/tsx.h"
 
 /* Contacts one REGISTER may carry: removals and additions of a full set. */
 #define REG_MAX_CONTACTS (2 * CONFIG_REG_MAX_BINDINGS)
@@ -30,8 +29,7 @@
 
 struct reg_pending {
 	struct store_waiter w;
-	struct sip_tsx *tsx; /* NULL once the transaction is gone */
-	unsigned status;
+	struct sip_peer to;
 	size_t len; /* the 200 at data */
 	size_t fail_len; /* the 500 after it */
 	char data[];
@@ -360,16 +358,6 @@ static void reply_ok(struct sip_req *r, struct buf *b, const struct location_aor
 	sip_msg_build_end(b, STR_NULL, STR_NULL);
 }
 
-static void pending_tsx_gone(struct sip_tsx *t, void *arg)
-{
-	struct reg_pending *p = arg;
-
-	(void)t;
-	p->tsx = NULL;
-}
-
-static const struct sip_tsx_tu pending_tu = { .on_terminated = pending_tsx_gone };
-
 static void pending_done(struct store_waiter *w, int status)
 {
 	struct reg_pending *p = (struct reg_pending *)w;
@@ -379,13 +367,10 @@ static void pending_done(struct store_waiter *w, int status)
 		log_ratelimited(&reg_rl, loop_now(), LOG_LEVEL_ERROR,
 			"registrar: bindings not stored: %s", store_strerror(status));
 	}
-	if (p->tsx) {
-		sip_tsx_set_tu(p->tsx, NULL, NULL);
-		if (status < 0) {
-			sip_tsx_server_reply(p->tsx, 500, p->data + p->len, p->fail_len);
-		} else {
-			sip_tsx_server_reply(p->tsx, p->status, p->data, p->len);
-		}
+	if (status < 0) {
+		sip_endpoint_send_to(&p->to, str_make(p->data + p->len, p->fail_len));
+	} else {
+		sip_endpoint_send_to(&p->to, str_make(p->data, p->len));
 	}
 	if (--reg_ring_pending == 0) {
 		reg_ring_used = 0;
@@ -425,15 +410,13 @@ static bool pending_build(struct sip_req *r, struct reg_pending *p, size_t room,
 	buf_put_cstr(&b, "Retry-After: 5\r\n");
 	sip_msg_build_end(&b, STR_NULL, STR_NULL);
 	p->fail_len = b.len;
-	p->status = 200;
 	return true;
 }
 
 /* The change is in the store group: p is answered once it is committed. */
 static void pending_commit(struct sip_req *r, struct reg_pending *p)
 {
-	p->tsx = r->tsx;
-	sip_tsx_set_tu(r->tsx, &pending_tu, p);
+	p->to = r->reply;
 	reg_ring_used = (size_t)(p->data - reg_ring) + p->len + p->fail_len;
 	reg_ring_pending++;
 	store_when_committed(reg_st, &p->w, pending_done);
@@ -610,7 +593,12 @@ void registrar_init(struct store *st, const struct registrar_limits *l)
 	reg_lim = *l;
 	reg_ring_used = 0;
 	reg_ring_pending = 0;
-	sip_endpoint_set_handler(SIP_REGISTER, on_register);
+	/* Stateless (RFC 3261 8.2.7): a server transaction would hold a
+	 * pool entry for 64*T1 after every REGISTER over UDP, which caps the
+	 * rate at SIP_MAX_TSX per 32 s. A retransmission is handled again:
+	 * its nonce count is a replay, so it gets a fresh 401 and the client
+	 * whose 200 was lost authenticates once more. */
+	sip_endpoint_set_handler(SIP_REGISTER, on_register, false);
 }
 
 void registrar_set_limits(const struct registrar_limits *l)
@@ -629,7 +617,7 @@ void registrar_tick(uint64_t now_s)
 
 void registrar_fini(void)
 {
-	sip_endpoint_set_handler(SIP_REGISTER, NULL);
+	sip_endpoint_set_handler(SIP_REGISTER, NULL, false);
 	reg_st = NULL;
 }
 

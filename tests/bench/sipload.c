@@ -181,7 +181,8 @@ static int options_main(int argc, char **argv)
 			}
 			unsigned slot = (unsigned)(seq % window);
 			if (sent_at[slot] && seq_of[slot] == seq) {
-				lat_add(&lat, &n_lat, &cap_lat, (uint32_t)(now_us() - sent_at[slot]));
+				lat_add(&lat, &n_lat, &cap_lat,
+					(uint32_t)(now_us() - sent_at[slot]));
 				answered++;
 				sent_at[slot] = 0;
 				done++;
@@ -231,15 +232,69 @@ static uint32_t ror(uint32_t x, unsigned c)
 }
 
 static const uint32_t md5_k[64] = {
-	0xd76aa478, 0xe8c7b756, 0x242070db, 0xc1bdceee, 0xf57c0faf, 0x4787c62a, 0xa8304613,
-	0xfd469501, 0x698098d8, 0x8b44f7af, 0xffff5bb1, 0x895cd7be, 0x6b901122, 0xfd987193,
-	0xa679438e, 0x49b40821, 0xf61e2562, 0xc040b340, 0x265e5a51, 0xe9b6c7aa, 0xd62f105d,
-	0x02441453, 0xd8a1e681, 0xe7d3fbc8, 0x21e1cde6, 0xc33707d6, 0xf4d50d87, 0x455a14ed,
-	0xa9e3e905, 0xfcefa3f8, 0x676f02d9, 0x8d2a4c8a, 0xfffa3942, 0x8771f681, 0x6d9d6122,
-	0xfde5380c, 0xa4beea44, 0x4bdecfa9, 0xf6bb4b60, 0xbebfbc70, 0x289b7ec6, 0xeaa127fa,
-	0xd4ef3085, 0x04881d05, 0xd9d4d039, 0xe6db99e5, 0x1fa27cf8, 0xc4ac5665, 0xf4292244,
-	0x432aff97, 0xab9423a7, 0xfc93a039, 0x655b59c3, 0x8f0ccc92, 0xffeff47d, 0x85845dd1,
-	0x6fa87e4f, 0xfe2ce6e0, 0xa3014314, 0x4e0811a1, 0xf7537e82, 0xbd3af235, 0x2ad7d2bb,
+	0xd76aa478,
+	0xe8c7b756,
+	0x242070db,
+	0xc1bdceee,
+	0xf57c0faf,
+	0x4787c62a,
+	0xa8304613,
+	0xfd469501,
+	0x698098d8,
+	0x8b44f7af,
+	0xffff5bb1,
+	0x895cd7be,
+	0x6b901122,
+	0xfd987193,
+	0xa679438e,
+	0x49b40821,
+	0xf61e2562,
+	0xc040b340,
+	0x265e5a51,
+	0xe9b6c7aa,
+	0xd62f105d,
+	0x02441453,
+	0xd8a1e681,
+	0xe7d3fbc8,
+	0x21e1cde6,
+	0xc33707d6,
+	0xf4d50d87,
+	0x455a14ed,
+	0xa9e3e905,
+	0xfcefa3f8,
+	0x676f02d9,
+	0x8d2a4c8a,
+	0xfffa3942,
+	0x8771f681,
+	0x6d9d6122,
+	0xfde5380c,
+	0xa4beea44,
+	0x4bdecfa9,
+	0xf6bb4b60,
+	0xbebfbc70,
+	0x289b7ec6,
+	0xeaa127fa,
+	0xd4ef3085,
+	0x04881d05,
+	0xd9d4d039,
+	0xe6db99e5,
+	0x1fa27cf8,
+	0xc4ac5665,
+	0xf4292244,
+	0x432aff97,
+	0xab9423a7,
+	0xfc93a039,
+	0x655b59c3,
+	0x8f0ccc92,
+	0xffeff47d,
+	0x85845dd1,
+	0x6fa87e4f,
+	0xfe2ce6e0,
+	0xa3014314,
+	0x4e0811a1,
+	0xf7537e82,
+	0xbd3af235,
+	0x2ad7d2bb,
 	0xeb86d391,
 };
 static const uint8_t md5_r[16] = { 7, 12, 17, 22, 5, 9, 14, 20, 4, 11, 16, 23, 6, 10, 15, 21 };
@@ -250,7 +305,7 @@ static void md5_block(uint32_t *h, const uint8_t *p)
 
 	for (int i = 0; i < 16; i++) {
 		m[i] = (uint32_t)p[4 * i] | (uint32_t)p[4 * i + 1] << 8 |
-		       (uint32_t)p[4 * i + 2] << 16 | (uint32_t)p[4 * i + 3] << 24;
+			(uint32_t)p[4 * i + 2] << 16 | (uint32_t)p[4 * i + 3] << 24;
 	}
 	for (int i = 0; i < 64; i++) {
 		uint32_t f, t;
@@ -281,15 +336,69 @@ static void md5_block(uint32_t *h, const uint8_t *p)
 }
 
 static const uint32_t sha256_k[64] = {
-	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
-	0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
-	0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
-	0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
-	0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
-	0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
-	0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
-	0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-	0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+	0x428a2f98,
+	0x71374491,
+	0xb5c0fbcf,
+	0xe9b5dba5,
+	0x3956c25b,
+	0x59f111f1,
+	0x923f82a4,
+	0xab1c5ed5,
+	0xd807aa98,
+	0x12835b01,
+	0x243185be,
+	0x550c7dc3,
+	0x72be5d74,
+	0x80deb1fe,
+	0x9bdc06a7,
+	0xc19bf174,
+	0xe49b69c1,
+	0xefbe4786,
+	0x0fc19dc6,
+	0x240ca1cc,
+	0x2de92c6f,
+	0x4a7484aa,
+	0x5cb0a9dc,
+	0x76f988da,
+	0x983e5152,
+	0xa831c66d,
+	0xb00327c8,
+	0xbf597fc7,
+	0xc6e00bf3,
+	0xd5a79147,
+	0x06ca6351,
+	0x14292967,
+	0x27b70a85,
+	0x2e1b2138,
+	0x4d2c6dfc,
+	0x53380d13,
+	0x650a7354,
+	0x766a0abb,
+	0x81c2c92e,
+	0x92722c85,
+	0xa2bfe8a1,
+	0xa81a664b,
+	0xc24b8b70,
+	0xc76c51a3,
+	0xd192e819,
+	0xd6990624,
+	0xf40e3585,
+	0x106aa070,
+	0x19a4c116,
+	0x1e376c08,
+	0x2748774c,
+	0x34b0bcb5,
+	0x391c0cb3,
+	0x4ed8aa4a,
+	0x5b9cca4f,
+	0x682e6ff3,
+	0x748f82ee,
+	0x78a5636f,
+	0x84c87814,
+	0x8cc70208,
+	0x90befffa,
+	0xa4506ceb,
+	0xbef9a3f7,
 	0xc67178f2,
 };
 
@@ -299,7 +408,7 @@ static void sha256_block(uint32_t *h, const uint8_t *p)
 
 	for (int i = 0; i < 16; i++) {
 		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
-		       (uint32_t)p[4 * i + 2] << 8 | (uint32_t)p[4 * i + 3];
+			(uint32_t)p[4 * i + 2] << 8 | (uint32_t)p[4 * i + 3];
 	}
 	for (int i = 16; i < 64; i++) {
 		uint32_t s0 = ror(w[i - 15], 7) ^ ror(w[i - 15], 18) ^ (w[i - 15] >> 3);
@@ -379,7 +488,8 @@ static void hash_final_hex(struct hash *c, char *hex)
 	hash_update(c, lenb, 8);
 	for (size_t i = 0; i < outlen / 4; i++) {
 		for (int j = 0; j < 4; j++) {
-			out[4 * i + j] = (uint8_t)(c->h[i] >> (c->alg == ALG_MD5 ? 8 * j : 24 - 8 * j));
+			out[4 * i + j] =
+				(uint8_t)(c->h[i] >> (c->alg == ALG_MD5 ? 8 * j : 24 - 8 * j));
 		}
 	}
 	for (size_t i = 0; i < outlen; i++) {
@@ -408,7 +518,8 @@ static void digest_response(enum alg alg, const char *ha1, const char *nonce, un
 	n = snprintf(buf, sizeof(buf), "%s:%s", method, uri);
 	hash_hex(alg, buf, (size_t)n, ha2);
 	if (qop) {
-		n = snprintf(buf, sizeof(buf), "%s:%s:%08x:%s:%s:%s", ha1, nonce, nc, cnonce, qop, ha2);
+		n = snprintf(
+			buf, sizeof(buf), "%s:%s:%08x:%s:%s:%s", ha1, nonce, nc, cnonce, qop, ha2);
 	} else {
 		n = snprintf(buf, sizeof(buf), "%s:%s:%s", ha1, nonce, ha2);
 	}
@@ -431,17 +542,21 @@ static int hash_test(void)
 	} v[] = {
 		{ "MD5(\"abc\")", "abc", "900150983cd24fb0d6963f7d28e17f72", ALG_MD5 },
 		{ "SHA-256(\"abc\")", "abc",
-			"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", ALG_SHA256 },
+			"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+			ALG_SHA256 },
 		{ "MD5(\"\")", "", "d41d8cd98f00b204e9800998ecf8427e", ALG_MD5 },
 		{ "SHA-256(448 bits)", "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
-			"248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1", ALG_SHA256 },
+			"248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1",
+			ALG_SHA256 },
 		{ "MD5(80 digits)",
 			"1234567890123456789012345678901234567890123456789012345678901234567890"
 			"1234567890",
 			"57edf4a22be3c955ac49da2e2107b67a", ALG_MD5 },
-		{ "RFC 7616 3.9.1 MD5 response", NULL, "8ca523f5e9506fed4657c9700eebdbec", ALG_MD5 },
+		{ "RFC 7616 3.9.1 MD5 response", NULL, "8ca523f5e9506fed4657c9700eebdbec",
+			ALG_MD5 },
 		{ "RFC 7616 3.9.1 SHA-256 response", NULL,
-			"753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1", ALG_SHA256 },
+			"753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1",
+			ALG_SHA256 },
 	};
 	int bad = 0;
 
@@ -450,8 +565,10 @@ static int hash_test(void)
 		if (v[i].got_from) {
 			hash_hex(v[i].alg, v[i].got_from, strlen(v[i].got_from), got);
 		} else {
-			digest_ha1(v[i].alg, "Mufasa", "http-auth@example.org", "Circle of Life", ha1);
-			digest_response(v[i].alg, ha1, "7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", 1,
+			digest_ha1(
+				v[i].alg, "Mufasa", "http-auth@example.org", "Circle of Life", ha1);
+			digest_response(v[i].alg, ha1,
+				"7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", 1,
 				"f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ", "auth", "GET",
 				"/dir/index.html", got);
 		}
@@ -470,21 +587,21 @@ static int hash_test(void)
 #define CHAL_MAX 256
 
 struct user {
-	unsigned id;         /* N in userN */
-	int busy;            /* a registration is in flight */
-	int with_cred;       /* the outstanding request carries credentials */
-	uint64_t reg_start;  /* first REGISTER of the current registration, us */
-	uint64_t sent_at;    /* the outstanding request, us */
-	uint32_t cseq;       /* CSeq of the outstanding (or last) request */
-	uint64_t gen;        /* registrations so far (fresh: Call-ID and Contact) */
-	int have_nonce;      /* a challenge to answer */
+	unsigned id; /* N in userN */
+	int busy; /* a registration is in flight */
+	int with_cred; /* the outstanding request carries credentials */
+	uint64_t reg_start; /* first REGISTER of the current registration, us */
+	uint64_t sent_at; /* the outstanding request, us */
+	uint32_t cseq; /* CSeq of the outstanding (or last) request */
+	uint64_t gen; /* registrations so far (fresh: Call-ID and Contact) */
+	int have_nonce; /* a challenge to answer */
 	unsigned challenges; /* 401s in the current registration */
 	enum alg alg;
-	int qop;             /* qop=auth offered */
+	int qop; /* qop=auth offered */
 	unsigned nc;
 	char realm[CHAL_MAX], nonce[CHAL_MAX], opaque[CHAL_MAX];
 	int has_opaque;
-	char ha1[65];        /* for ha1_alg and ha1_realm */
+	char ha1[65]; /* for ha1_alg and ha1_realm */
 	int ha1_ok;
 	enum alg ha1_alg;
 	char ha1_realm[CHAL_MAX];
@@ -498,8 +615,8 @@ struct challenge {
 
 /* Finds the next header line NAME (or its compact form, when not 0) from
  * *pos: returns its value (after the colon and blanks), NULL when none. */
-static const char *hdr_next(const char *buf, const char *end, const char **pos, const char *name,
-	char compact)
+static const char *hdr_next(
+	const char *buf, const char *end, const char **pos, const char *name, char compact)
 {
 	size_t nl = strlen(name);
 	const char *p = *pos;
@@ -588,7 +705,8 @@ static int parse_challenge(const char *v, const char *end, struct challenge *ch)
 			}
 			v++;
 		} else {
-			while (v < end && *v != ',' && *v != ' ' && *v != '\t' && *v != '\r' && *v != '\n') {
+			while (v < end && *v != ',' && *v != ' ' && *v != '\t' && *v != '\r' &&
+				*v != '\n') {
 				if (vn < sizeof(val) - 1) {
 					val[vn++] = *v;
 				}
@@ -617,7 +735,8 @@ static int parse_challenge(const char *v, const char *end, struct challenge *ch)
 		} else if (strcasecmp(name, "qop") == 0) {
 			char *tok, *save = NULL;
 			qop_ok = 0;
-			for (tok = strtok_r(val, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
+			for (tok = strtok_r(val, ", \t", &save); tok;
+				tok = strtok_r(NULL, ", \t", &save)) {
 				if (strcasecmp(tok, "auth") == 0) {
 					qop_ok = 1;
 					ch->qop = 1;
@@ -686,20 +805,24 @@ static int send_register(struct reg *r, struct user *u)
 			u->ha1_ok = 1;
 		}
 		u->nc++;
-		snprintf(cnonce, sizeof(cnonce), "%08x%llx", r->tag, (unsigned long long)++r->cnonce_seq);
+		snprintf(cnonce, sizeof(cnonce), "%08x%llx", r->tag,
+			(unsigned long long)++r->cnonce_seq);
 		digest_response(u->alg, u->ha1, u->nonce, u->nc, cnonce, u->qop ? "auth" : NULL,
 			"REGISTER", uri, resp);
 		if (u->qop) {
 			snprintf(auth, sizeof(auth),
-				"Authorization: Digest username=\"%s\", realm=\"%s\", nonce=\"%s\", "
-				"uri=\"%s\", response=\"%s\", algorithm=%s, cnonce=\"%s\", qop=auth, "
+				"Authorization: Digest username=\"%s\", realm=\"%s\", "
+				"nonce=\"%s\", "
+				"uri=\"%s\", response=\"%s\", algorithm=%s, cnonce=\"%s\", "
+				"qop=auth, "
 				"nc=%08x%s%s%s\r\n",
-				user, u->realm, u->nonce, uri, resp, alg_name[u->alg], cnonce, u->nc,
-				u->has_opaque ? ", opaque=\"" : "", u->has_opaque ? u->opaque : "",
-				u->has_opaque ? "\"" : "");
+				user, u->realm, u->nonce, uri, resp, alg_name[u->alg], cnonce,
+				u->nc, u->has_opaque ? ", opaque=\"" : "",
+				u->has_opaque ? u->opaque : "", u->has_opaque ? "\"" : "");
 		} else {
 			snprintf(auth, sizeof(auth),
-				"Authorization: Digest username=\"%s\", realm=\"%s\", nonce=\"%s\", "
+				"Authorization: Digest username=\"%s\", realm=\"%s\", "
+				"nonce=\"%s\", "
 				"uri=\"%s\", response=\"%s\", algorithm=%s%s%s%s\r\n",
 				user, u->realm, u->nonce, uri, resp, alg_name[u->alg],
 				u->has_opaque ? ", opaque=\"" : "", u->has_opaque ? u->opaque : "",
@@ -726,7 +849,8 @@ static int send_register(struct reg *r, struct user *u)
 		r->tag, u->id, u->id, r->realm, r->tag, u->id,
 		(unsigned long long)(r->fresh ? u->gen : 0), u->cseq, u->id, cur,
 		drop ? "Contact: <sip:user" : "", drop ? u->id : 0,
-		drop ? (cur ? "-0@127.0.0.1:5999>;expires=0\r\n" : "-1@127.0.0.1:5999>;expires=0\r\n")
+		drop ? (cur ? "-0@127.0.0.1:5999>;expires=0\r\n"
+			    : "-1@127.0.0.1:5999>;expires=0\r\n")
 		     : "",
 		auth);
 	if (n <= 0 || (size_t)n >= sizeof(msg)) {
@@ -751,8 +875,9 @@ static int register_main(int argc, char **argv)
 	double secs;
 
 	if (argc != 11 || (strcmp(argv[10], "fresh") != 0 && strcmp(argv[10], "refresh") != 0)) {
-		fprintf(stderr, "usage: sipload --register HOST PORT SECONDS RATE WINDOW USERS "
-				"PASSWORD REALM fresh|refresh\n");
+		fprintf(stderr,
+			"usage: sipload --register HOST PORT SECONDS RATE WINDOW USERS "
+			"PASSWORD REALM fresh|refresh\n");
 		return 2;
 	}
 	r.host = argv[2];
@@ -764,13 +889,15 @@ static int register_main(int argc, char **argv)
 	r.password = argv[8];
 	r.realm = argv[9];
 	r.fresh = strcmp(argv[10], "fresh") == 0;
-	if (inet_pton(AF_INET, r.host, &to.sin_addr) != 1 || (ntohl(to.sin_addr.s_addr) >> 24) != 127) {
+	if (inet_pton(AF_INET, r.host, &to.sin_addr) != 1 ||
+		(ntohl(to.sin_addr.s_addr) >> 24) != 127) {
 		fprintf(stderr, "sipload: loopback IPv4 targets only\n");
 		return 2;
 	}
 	if (window < 1 || window > MAX_WINDOW || secs <= 0 || secs > 600 || r.n_users < 1 ||
 		r.n_users > 1000000 || strlen(r.realm) > 200 || strlen(r.password) > 200) {
-		fprintf(stderr, "sipload: window 1..%d, seconds 0..600, users 1..1000000\n", MAX_WINDOW);
+		fprintf(stderr, "sipload: window 1..%d, seconds 0..600, users 1..1000000\n",
+			MAX_WINDOW);
 		return 2;
 	}
 	to.sin_port = htons((uint16_t)atoi(r.port));
@@ -839,8 +966,8 @@ static int register_main(int argc, char **argv)
 				continue;
 			}
 			cid = memmem(buf, (size_t)n, "regcid-", 7);
-			if (!cid || sscanf(cid + 7, "%x-%u-%llu", &tag, &uid, &gen) != 3 || tag != r.tag ||
-				uid < 1 || uid > r.n_users) {
+			if (!cid || sscanf(cid + 7, "%x-%u-%llu", &tag, &uid, &gen) != 3 ||
+				tag != r.tag || uid < 1 || uid > r.n_users) {
 				continue;
 			}
 			pos = buf;
@@ -854,7 +981,8 @@ static int register_main(int argc, char **argv)
 				continue;
 			}
 			if (code == 200) {
-				lat_add(&lat, &n_lat, &cap_lat, (uint32_t)(now_us() - u->reg_start));
+				lat_add(&lat, &n_lat, &cap_lat,
+					(uint32_t)(now_us() - u->reg_start));
 				answered++;
 				finished = 1;
 			} else if (code == 401) {
@@ -864,7 +992,8 @@ static int register_main(int argc, char **argv)
 					r.codes[401]++; /* no challenge this client can answer */
 					u->have_nonce = 0;
 					finished = 1;
-				} else if ((u->with_cred && u->nc == 1 && !ch.stale) || ++u->challenges > 3) {
+				} else if ((u->with_cred && u->nc == 1 && !ch.stale) ||
+					++u->challenges > 3) {
 					/* credentials from a brand-new nonce refused (not
 					 * stale), or challenged again and again */
 					r.authfail++;
@@ -912,7 +1041,8 @@ static int register_main(int argc, char **argv)
 		}
 	}
 	qsort(lat, n_lat, sizeof(*lat), cmp_u32);
-	printf("sent %llu answered %llu rate %.0f/s p50 %.3f ms p99 %.3f ms lost %llu 401 %llu other "
+	printf("sent %llu answered %llu rate %.0f/s p50 %.3f ms p99 %.3f ms lost %llu 401 %llu "
+	       "other "
 	       "%llu requests %llu",
 		(unsigned long long)started, (unsigned long long)answered, answered / secs,
 		n_lat ? lat[n_lat / 2] / 1000.0 : 0.0, n_lat ? lat[n_lat * 99 / 100] / 1000.0 : 0.0,
