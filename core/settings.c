@@ -37,7 +37,7 @@ const struct settings_def settings_defs[] = {
 	{ SETTINGS_AUTH_BLOCK_S, SETTINGS_KIND_UINT, 1, 604800, 600,
 		"how long a blocked address is ignored, in s" },
 	{ SETTINGS_AUTH_WINDOW_S, SETTINGS_KIND_UINT, 10, 86400, 300,
-		"failed logins older than this (s) are forgotten" },
+		"seconds after its last failed login that an address's failures are forgotten" },
 };
 const size_t settings_n_defs = sizeof(settings_defs) / sizeof(settings_defs[0]);
 

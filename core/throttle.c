@@ -10,13 +10,12 @@
 #define THROTTLE_F_USED 1u
 #define THROTTLE_F_BLOCKED 2u
 
-/* 56 bytes on every board: 24 of key, flags and count, then 4 times. */
+/* 48 bytes on every board: 24 of key, flags and count, then 3 times. */
 struct throttle_entry {
 	uint8_t key[16]; /* IPv4 in key[0..3], or the IPv6 /64 in key[0..7] */
 	uint8_t family; /* AF_INET or AF_INET6; 0 for anything else */
 	uint8_t flags;
 	uint32_t failures; /* in the window */
-	uint64_t first_ms; /* first failure of the window */
 	uint64_t last_ms; /* last failure */
 	uint64_t blocked_until_ms;
 	uint64_t used_ms; /* last check or failure: picks the entry to reuse */
@@ -91,7 +90,7 @@ static bool blocked_at(const struct throttle_entry *e, uint64_t now_ms)
 
 static bool window_over(const struct throttle *t, const struct throttle_entry *e, uint64_t now_ms)
 {
-	return now_ms > e->first_ms && now_ms - e->first_ms > (uint64_t)t->cfg.window_s * 1000;
+	return now_ms > e->last_ms && now_ms - e->last_ms > (uint64_t)t->cfg.window_s * 1000;
 }
 
 /* Whole seconds, rounded up, so a client that waits retry_s is not early;
@@ -247,9 +246,8 @@ bool throttle_fail(struct throttle *t, const struct addr *src, uint64_t now_ms, 
 		e->family = k.family;
 		e->flags = THROTTLE_F_USED;
 	}
-	if (e->failures == 0 || window_over(t, e, now_ms)) {
+	if (window_over(t, e, now_ms)) {
 		e->failures = 0;
-		e->first_ms = now_ms;
 	}
 	if (e->failures < UINT32_MAX) {
 		e->failures++;

@@ -9,8 +9,8 @@
  *                            capped at 32 s; PASS after that
  *   >= block_after           THROTTLE_BLOCKED for block_s, then forgotten
  *
- * Failures older than window_s are forgotten; a success clears the
- * source. A source is the IPv4 address, or the /64 prefix of an IPv6
+ * A source's failures are forgotten window_s after its last one (a slow
+ * guesser keeps its count); a success clears the source. A source is the IPv4 address, or the /64 prefix of an IPv6
  * address (one host owns a whole /64), never the port.
  *
  * Fixed table of CONFIG_AUTH_MAX_SOURCES entries, allocated at init. When
@@ -31,7 +31,7 @@ struct throttle_cfg {
 	uint32_t throttle_after; /* failures; 0 = never slow down */
 	uint32_t block_after; /* failures; 0 = never block */
 	uint32_t block_s; /* seconds */
-	uint32_t window_s; /* seconds */
+	uint32_t window_s; /* seconds without a failure before they are forgotten */
 };
 
 enum throttle_verdict {

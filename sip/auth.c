@@ -147,8 +147,8 @@ static void note_failure(struct sip_req *r)
 	if (throttle_fail(auth_th, &r->src.addr, loop_now(), &failures)) {
 		addr_format(&r->src.addr, where, sizeof(where));
 		*strrchr(where, ':') = '\0'; /* the address is blocked, not the port */
-		log_warn("auth: IP blocked for %u s after %u failed logins in %u s: %s",
-			auth_cfg.block_s, failures, auth_cfg.window_s, where);
+		log_warn("auth: IP blocked for %u s after %u failed logins: %s", auth_cfg.block_s,
+			failures, where);
 	}
 }
 
@@ -172,6 +172,10 @@ enum auth_result auth_check(struct sip_req *r, struct str who, bool proxy)
 	case THROTTLE_PASS:
 		break;
 	case THROTTLE_WAIT:
+		/* Credentials sent before Retry-After ran out are not checked,
+		 * and count as a failure: a guesser that ignores the wait is
+		 * blocked sooner, not let through the throttle. */
+		note_failure(r);
 		snprintf(line, sizeof(line), "Retry-After: %u\r\n", retry);
 		sip_endpoint_respond(r, 503, "Too Many Failed Logins", line);
 		return AUTH_ANSWERED;

@@ -193,7 +193,7 @@ static void old_failures_fall_out_of_the_window(void)
 	struct addr a = ip("192.0.2.1:5060");
 	uint32_t n = 0;
 
-	/* exactly window_s after the first failure still counts */
+	/* exactly window_s after the last failure still counts */
 	for (int i = 0; i < 3; i++) {
 		throttle_fail(t, &a, 0, NULL);
 	}
@@ -215,6 +215,15 @@ static void old_failures_fall_out_of_the_window(void)
 	CHECK_INT(throttle_check(t, &a, 60001, NULL), THROTTLE_WAIT);
 	CHECK_INT(throttle_check(t, &a, 120002, NULL), THROTTLE_PASS);
 	CHECK_INT(stats_at(t, 120002).tracked, 0);
+	throttle_free(t);
+	/* The window slides with the last failure: a guesser who tries once
+	 * every 50 s keeps its count and is blocked. */
+	t = tnew(8, &cfg);
+	for (uint64_t i = 0; i < 3; i++) {
+		CHECK(!throttle_fail(t, &a, i * 50000, NULL));
+	}
+	CHECK(throttle_fail(t, &a, 150000, &n));
+	CHECK_INT(n, 4);
 	throttle_free(t);
 }
 
