@@ -20,6 +20,7 @@
 # Every client runs under `timeout`; everything listens on 127.0.0.1 with
 # ports picked at run time; nothing is killed by name.
 #
+# INTEROP_KEEP=1 keeps the temp dir (logs, client configs and outputs).
 # INTEROP_STANDIN (private, for validating the scripts without sipbox's
 # registrar): a file sourced at the end that may redefine sb_users,
 # sb_start, sb_stop and sb_bindings to drive another registrar instead.
@@ -46,7 +47,7 @@ interop_cleanup() {
 	for p in "${PIDS[@]}" $SB_PID; do
 		kill -KILL "$p" 2>/dev/null
 	done
-	rm -rf "$tmp"
+	if [ -n "${INTEROP_KEEP:-}" ]; then echo "# kept $tmp"; else rm -rf "$tmp"; fi
 }
 
 stop_pid() { # stop_pid PID: TERM, KILL after 3 s; returns the exit status
@@ -62,7 +63,8 @@ stop_pid() { # stop_pid PID: TERM, KILL after 3 s; returns the exit status
 
 bg() { # bg NAME SECONDS CMD...: background, bounded, output in $tmp/NAME.out
 	local name=$1 secs=$2; shift 2
-	timeout -k 3 "$secs" "$@" >"$tmp/$name.out" 2>&1 &
+	# <&0: an & command would otherwise get /dev/null as its stdin
+	timeout -k 3 "$secs" "$@" <&0 >"$tmp/$name.out" 2>&1 &
 	BG_PID=$!
 	PIDS+=("$BG_PID")
 }
