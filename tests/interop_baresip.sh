@@ -36,7 +36,7 @@ EOF
 	fi
 	echo "<sip:alice@$DOMAIN>;auth_pass=alicepw;outbound=\"$ob\";regint=300" >"$dir/accounts"
 	# -s: SIP trace on stdout; -t: quits by itself if the test hangs
-	bg "baresip-$t" 40 baresip -s -f "$dir" -t 35
+	spawn "baresip-$t" 40 baresip -s -f "$dir" -t 35
 	pid=$BG_PID
 	out=$tmp/baresip-$t.out
 	if wait_for_line "$out" "alice@$DOMAIN: \{0/$T/v4\} 200 OK" 15; then

@@ -56,11 +56,11 @@ domain=$DOMAIN
 EOF
 	mkfifo "$home/in"
 	exec 7<>"$home/in" # read-write: opening it does not wait for a reader
-	HOME=$home bg "linphone-$t" 40 stdbuf -oL linphonec -c "$home/rc" -d 0 <"$home/in"
+	HOME=$home spawn "linphone-$t" 40 stdbuf -oL linphonec -c "$home/rc" -d 0 <"$home/in"
 	pid=$BG_PID
 	out=$tmp/linphone-$t.out
 	registered=1
-	for i in $(seq 20); do
+	for _ in $(seq 20); do
 		echo states >&7
 		if wait_for_line "$out" 'LinphoneRegistrationOk' 1; then registered=0; break; fi
 	done

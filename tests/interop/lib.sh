@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by tests/interop_*.sh: interop with SIP clients we didn't write.
 # Source it after setting nothing; then call `interop_init "$@"` with the
 # script's arguments (SIPBOX [QEMU...]). It provides:
@@ -13,7 +14,7 @@
 #                           0 once USER has a binding with that transport
 #   free_port [N]           a port P such that P..P+N-1 (default 1) are free
 #                           for UDP and TCP on 127.0.0.1
-#   bg NAME SECONDS CMD...  runs CMD in the background under timeout, its
+#   spawn NAME SECONDS CMD...  runs CMD in the background under timeout, its
 #                           output in $tmp/NAME.out, its PID in $BG_PID; all
 #                           of them are killed by PID on exit
 #   stop_pid PID            TERM, then KILL after 3 s
@@ -61,7 +62,7 @@ stop_pid() { # stop_pid PID: TERM, KILL after 3 s; returns the exit status
 	wait "$p" 2>/dev/null
 }
 
-bg() { # bg NAME SECONDS CMD...: background, bounded, output in $tmp/NAME.out
+spawn() { # spawn NAME SECONDS CMD...: background, bounded, output in $tmp/NAME.out
 	local name=$1 secs=$2; shift 2
 	# <&0: an & command would otherwise get /dev/null as its stdin
 	timeout -k 3 "$secs" "$@" <&0 >"$tmp/$name.out" 2>&1 &
@@ -69,6 +70,7 @@ bg() { # bg NAME SECONDS CMD...: background, bounded, output in $tmp/NAME.out
 	PIDS+=("$BG_PID")
 }
 
+# shellcheck disable=SC2120 # (callers may leave N out)
 free_port() { # free_port [N]: P such that P..P+N-1 are free (UDP and TCP)
 	/usr/bin/python3 - "${1:-1}" <<'EOF'
 import socket, sys
@@ -127,8 +129,7 @@ sb_bindings() { # sb_bindings USER: one line per binding
 }
 
 wait_binding() { # wait_binding USER TRANSPORT SECONDS
-	local i
-	for i in $(seq 1 $(($3 * 5))); do
+	for _ in $(seq 1 $(($3 * 5))); do
 		sb_bindings "$1" | grep -qE " transport=$2( |\$)" && return 0
 		sleep 0.2
 	done
