@@ -52,9 +52,9 @@ interop_cleanup() {
 }
 
 stop_pid() { # stop_pid PID: TERM, KILL after 3 s; returns the exit status
-	local p=$1 i
+	local p=$1
 	kill -TERM "$p" 2>/dev/null
-	for i in $(seq 30); do
+	for _ in $(seq 30); do
 		kill -0 "$p" 2>/dev/null || break
 		sleep 0.1
 	done
