@@ -20,7 +20,8 @@ gcc-arm-linux-gnueabihf binutils-arm-linux-gnueabihf
 gcc-mipsel-linux-gnu binutils-mipsel-linux-gnu linux-libc-dev-mipsel-cross
 gcc-mips-linux-gnu binutils-mips-linux-gnu linux-libc-dev-mips-cross
 qemu-user-static dpkg-dev python3-kconfiglib clang libclang-rt-14-dev clang-format
-sipsak openssl"
+sipsak openssl
+baresip-core linphone-cli sipvicious"
 
 # shellcheck disable=SC2086
 set -- $PKGS "$@"

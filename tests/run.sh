@@ -3,7 +3,8 @@
 # that prints "N passed, N failed" adds its counts; any other stage counts
 # as one test (passed when it exits 0). Ends with the totals line.
 #
-# Stages: native build, unit tests, store crash test, command line, smoke
+# Stages: native build, unit tests, interop with real SIP clients, store
+# crash test, command line, smoke
 # run; unit tests and smoke run again under ASan+UBSan (glibc build); the
 # allnoconfig / defconfig / allyesconfig builds with their unit tests; and
 # per cross board: build, static check, unit tests and smoke run under
@@ -86,6 +87,14 @@ run_config() { # run_config NAME: x86_64 build of an alternative configuration
 echo "sipbox tests, logs in $LOGS"
 stage format make --no-print-directory format-check
 run_board x86_64
+# Interop with SIP clients we didn't write (Debian packages, see board/setup-host.sh).
+for c in baresip linphone sipsak sipvicious; do
+	if [ -x build/x86_64/sipbox ]; then
+		stage "interop-$c" "tests/interop_$c.sh" build/x86_64/sipbox
+	else
+		skip "interop-$c" "the x86_64 build failed"
+	fi
+done
 if [ -x build/x86_64/store-crash ]; then
 	crashdir=$(mktemp -d)
 	stage store-crash build/x86_64/store-crash "$crashdir/data" 20
