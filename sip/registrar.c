@@ -108,7 +108,7 @@ static int q_parse(struct str s, uint16_t *q)
 }
 
 /* The Contact's header parameters minus expires (the binding's own
- * lifetime is kept apart and written back in the 200). */
+ * lifetime is kept apart and written back in the 200) and GRUUs. */
 static int params_strip(struct str params, char *out, struct str *res)
 {
 	struct buf b;
@@ -122,7 +122,10 @@ static int params_strip(struct str params, char *out, struct str *res)
 		if (!sip_param_next(&rest, &name, &value, &has)) {
 			break;
 		}
-		if (!str_ieq(name, STR("expires"))) {
+		/* RFC 5627 5.1: a GRUU is the registrar's to make, never the
+		 * client's: pub-gruu and temp-gruu of a Contact are ignored. */
+		if (!str_ieq(name, STR("expires")) && !str_ieq(name, STR("pub-gruu")) &&
+			!str_ieq(name, STR("temp-gruu"))) {
 			buf_put(&b, start, (size_t)(rest.p - start));
 		}
 	}
@@ -135,14 +138,16 @@ static int params_strip(struct str params, char *out, struct str *res)
 
 /* RFC 3261 10.3 step 7 for one Contact; the reason of a refusal in *why
  * and its status returned (0 when the contact is fine). */
-static unsigned contact_check(struct reg_contact *c, int expires_hdr, size_t idx, const char **why)
+static unsigned contact_check(struct reg_contact *c, const struct sip_uri *aor, int expires_hdr,
+	size_t idx, const char **why)
 {
 	struct str v;
 	uint32_t e;
 
 	if (c->na.uri.scheme != SIP_URI_SIP && c->na.uri.scheme != SIP_URI_SIPS) {
+		/* RFC 5627 5.1: we route to SIP URIs only. */
 		*why = "Contact Must Be A SIP URI";
-		return 400;
+		return 403;
 	}
 	if (c->na.uri_str.len > LOCATION_URI_MAX) {
 		*why = "Contact Too Long";
@@ -153,8 +158,11 @@ static unsigned contact_check(struct reg_contact *c, int expires_hdr, size_t idx
 		*why = "Contact Is A GRUU";
 		return 403;
 	}
-	if (c->na.uri.user.len && str_ieq(c->na.uri.host, str_cstr(sip_endpoint_domain())) &&
-		!c->na.uri.port) {
+	/* RFC 5627 5.1: the AOR itself, or any address of our domain, as a
+	 * contact would route back here. */
+	if (sip_uri_eq(&c->na.uri, aor) ||
+		(c->na.uri.user.len && str_ieq(c->na.uri.host, str_cstr(sip_endpoint_domain())) &&
+			!c->na.uri.port)) {
 		*why = "Contact Would Loop";
 		return 403;
 	}
@@ -351,9 +359,6 @@ static void reply_ok(struct sip_req *r, struct buf *b, const struct location_aor
 			buf_printf(b, "Path: %.*s\r\n", STR_FMT(h->value));
 		}
 	}
-	if (gruu) {
-		buf_put_cstr(b, "Require: gruu\r\n");
-	}
 	put_date(b, now);
 	sip_msg_build_end(b, STR_NULL, STR_NULL);
 }
@@ -472,7 +477,7 @@ static unsigned contacts_parse(
 				(*n)++;
 				continue;
 			}
-			st = contact_check(c, expires_hdr, *n, why);
+			st = contact_check(c, &m->to.uri, expires_hdr, *n, why);
 			if (st) {
 				return st;
 			}

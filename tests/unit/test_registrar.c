@@ -517,6 +517,15 @@ static void path_and_gruu(void)
 	CHECK(!rx_has("pub-gruu"));
 	/* RFC 5627: a GRUU is not a contact. */
 	CHECK_INT(reg("Contact: <sip:alice@" DOMAIN ";gr=urn:uuid:abc>\r\n"), 403);
+	/* ... nor is the AOR, nor a URI of another scheme. */
+	CHECK_INT(reg("Contact: <sip:alice@" DOMAIN ">\r\n"), 403);
+	CHECK_INT(reg("Contact: <tel:+4930123>\r\n"), 403);
+	/* A pub-gruu offered by the client is not kept (5.1). */
+	CHECK_INT(reg("Contact: <sip:alice@127.0.0.1:5070>;+sip.instance=\"<urn:uuid:abc>\";"
+		      "pub-gruu=\"sip:x@y\"\r\nSupported: gruu\r\n"),
+		200);
+	CHECK(!rx_has("sip:x@y"));
+	CHECK(rx_has(";pub-gruu=\"sip:alice@" DOMAIN ";gr=urn:uuid:abc\""));
 	teardown();
 }
 
