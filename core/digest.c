@@ -186,8 +186,9 @@ static uint64_t be64_get(const uint8_t *p)
 	return v;
 }
 
-/* mac = HMAC-SHA256(secret, id || realm), first DIGEST_NONCE_MAC bytes. */
-static void nonce_mac(const struct digest *d, const uint8_t *id, uint8_t *mac)
+/* mac = HMAC-SHA256(secret, id || realm || bind), first DIGEST_NONCE_MAC
+ * bytes. */
+static void nonce_mac(const struct digest *d, const uint8_t *id, struct str bind, uint8_t *mac)
 {
 	br_hmac_key_context kc;
 	br_hmac_context hc;
@@ -196,6 +197,7 @@ static void nonce_mac(const struct digest *d, const uint8_t *id, uint8_t *mac)
 	br_hmac_init(&hc, &kc, DIGEST_NONCE_MAC);
 	br_hmac_update(&hc, id, DIGEST_NONCE_ID);
 	br_hmac_update(&hc, d->realm, strlen(d->realm));
+	br_hmac_update(&hc, bind.p, bind.len);
 	br_hmac_out(&hc, mac);
 	explicit_bzero(&kc, sizeof(kc));
 	explicit_bzero(&hc, sizeof(hc));
@@ -275,13 +277,14 @@ void digest_close(struct digest *d)
 	explicit_bzero(d, sizeof(*d));
 }
 
-void digest_nonce_make(const struct digest *d, uint64_t now_s, char out[DIGEST_NONCE_LEN + 1])
+void digest_nonce_make(
+	const struct digest *d, uint64_t now_s, struct str bind, char out[DIGEST_NONCE_LEN + 1])
 {
 	uint8_t raw[DIGEST_NONCE_RAW];
 
 	be64_put(raw, now_s);
 	rand_bytes(raw + 8, 8);
-	nonce_mac(d, raw, raw + DIGEST_NONCE_ID);
+	nonce_mac(d, raw, bind, raw + DIGEST_NONCE_ID);
 	hex_put(out, raw, sizeof(raw));
 	out[DIGEST_NONCE_LEN] = '\0';
 }
@@ -347,7 +350,7 @@ static bool nc_parse(struct str s, uint32_t *nc)
 }
 
 enum digest_result digest_verify(struct digest *d, struct store_txn *txn,
-	const struct digest_creds *c, struct str method, uint64_t now_s)
+	const struct digest_creds *c, struct str method, struct str bind, uint64_t now_s)
 {
 	uint8_t raw[DIGEST_NONCE_RAW];
 	uint8_t mac[DIGEST_NONCE_MAC];
@@ -368,15 +371,15 @@ enum digest_result digest_verify(struct digest *d, struct store_txn *txn,
 		!nc_parse(c->nc, &nc) || !hex_get(c->response, got, digest_alg_len(alg), false)) {
 		return DIGEST_MALFORMED;
 	}
-	/* A nonce we did not make is answered like a wrong password; the
-	 * work done so far does not depend on the user. */
+	/* A nonce we did not make for this client: the work done so far
+	 * does not depend on the user, so this says nothing about users. */
 	authentic = hex_get(c->nonce, raw, sizeof(raw), true);
 	if (authentic) {
-		nonce_mac(d, raw, mac);
+		nonce_mac(d, raw, bind, mac);
 		authentic = str_ct_eq(mac, raw + DIGEST_NONCE_ID, sizeof(mac));
 	}
 	if (!authentic) {
-		return DIGEST_BAD;
+		return DIGEST_FOREIGN;
 	}
 	/* From here on an unknown user and a known one do the same work:
 	 * the store lookup, one response computation, one compare. */

@@ -7,7 +7,11 @@
  *
  * Nonces (RFC 7616 3.3 leaves their form to the server) are 64 lowercase
  * hex digits of ts(8, big-endian UNIX seconds) || salt(8 random) ||
- * HMAC-SHA256(secret, ts || salt || realm) truncated to 16 bytes. They need
+ * HMAC-SHA256(secret, ts || salt || realm || bind) truncated to 16 bytes,
+ * where bind is what the caller ties the nonce to: the client's IP address
+ * (RFC 7616 3.3 suggests it), so that credentials forged from a spoofed
+ * address with a nonce fetched from elsewhere are not a failed login of
+ * that address. They need
  * no table to verify, survive a restart (the secret is in the store), and
  * the salt makes two challenges of the same second differ, so the nonce
  * count of one client never collides with another's.
@@ -80,9 +84,12 @@ enum digest_result {
 	 * challenge again with stale=true (RFC 7616 3.3), so the client
 	 * retries without asking its user. */
 	DIGEST_STALE,
-	/* Wrong password, unknown user, another realm or a nonce we did not
-	 * make: all answered alike (401/407 with a fresh challenge). */
+	/* Wrong password, unknown user or another realm: all answered
+	 * alike (401/407 with a fresh challenge), a failed login. */
 	DIGEST_BAD,
+	/* A nonce we did not make, or made for another bind: challenge
+	 * again; no password was tried against it. */
+	DIGEST_FOREIGN,
 	/* Right password but a nonce count not above the highest seen for
 	 * that nonce: the request is not processed; challenge again. */
 	DIGEST_REPLAY,
@@ -126,7 +133,8 @@ void digest_close(struct digest *d);
 /* A fresh nonce for time now_s (UNIX seconds: nonces outlive a restart,
  * so not the loop's monotonic clock): DIGEST_NONCE_LEN characters and a
  * NUL into out. */
-void digest_nonce_make(const struct digest *d, uint64_t now_s, char out[DIGEST_NONCE_LEN + 1]);
+void digest_nonce_make(
+	const struct digest *d, uint64_t now_s, struct str bind, char out[DIGEST_NONCE_LEN + 1]);
 
 /* Appends one WWW-Authenticate / Proxy-Authenticate header value:
  *   Digest realm="R", nonce="N", algorithm=A, qop="auth"[, opaque="O"][, stale=true]
@@ -138,13 +146,13 @@ void digest_challenge_put(const struct digest *d, enum digest_alg alg, struct st
 
 /* Verifies credentials against the user's HA1 from the store (users
  * module, read in txn). Also checks: realm = ours, the nonce is ours and
- * fresh, the nonce count is new. The caller still checks that c->uri
+ * fresh and made for bind, the nonce count is new. The caller still checks that c->uri
  * names the request's Request-URI (RFC 3261 22.4) and the username is the
  * one the request claims to be. An unknown user takes the same path as a
  * known one (a dummy HA1, the same hashes and compares), so neither the
  * result nor the time tells them apart. Updates the nonce-count table on
  * DIGEST_OK only. now_s: UNIX seconds. */
 enum digest_result digest_verify(struct digest *d, struct store_txn *txn,
-	const struct digest_creds *c, struct str method, uint64_t now_s);
+	const struct digest_creds *c, struct str method, struct str bind, uint64_t now_s);
 
 #endif

@@ -209,6 +209,14 @@ bool throttle_is_blocked(struct throttle *t, const struct addr *src, uint64_t no
 	if (t->flagged == 0) {
 		return false;
 	}
+	/* Served blocks are forgotten here too, so that flagged falls back
+	 * to 0 even when a blocked source never comes back. */
+	for (size_t i = 0; i < t->cap; i++) {
+		struct throttle_entry *x = &t->e[i];
+		if ((x->flags & THROTTLE_F_BLOCKED) && !blocked_at(x, now_ms)) {
+			forget(t, x);
+		}
+	}
 	key_of(src, &k);
 	e = find(t, &k);
 	return e && blocked_at(e, now_ms);
@@ -265,18 +273,6 @@ bool throttle_fail(struct throttle *t, const struct addr *src, uint64_t now_ms, 
 		*failures = e->failures;
 	}
 	return blocks;
-}
-
-void throttle_ok(struct throttle *t, const struct addr *src)
-{
-	struct throttle_key k;
-	struct throttle_entry *e;
-
-	key_of(src, &k);
-	e = find(t, &k);
-	if (e && !(e->flags & THROTTLE_F_BLOCKED)) {
-		forget(t, e);
-	}
 }
 
 void throttle_stats(const struct throttle *t, uint64_t now_ms, struct throttle_stats *out)

@@ -10,7 +10,8 @@
  *   >= block_after           THROTTLE_BLOCKED for block_s, then forgotten
  *
  * A source's failures are forgotten window_s after its last one (a slow
- * guesser keeps its count); a success clears the source. A source is the IPv4 address, or the /64 prefix of an IPv6
+ * guesser keeps its count); a success does not clear them (one good
+ * account must not buy guesses at the others). A source is the IPv4 address, or the /64 prefix of an IPv6
  * address (one host owns a whole /64), never the port.
  *
  * Fixed table of CONFIG_AUTH_MAX_SOURCES entries, allocated at init. When
@@ -69,9 +70,6 @@ bool throttle_is_blocked(struct throttle *t, const struct addr *src, uint64_t no
  * the source: the caller logs the block, once. *failures (when not NULL)
  * gets the failures counted in the window. */
 bool throttle_fail(struct throttle *t, const struct addr *src, uint64_t now_ms, uint32_t *failures);
-/* A successful login from src clears its failures (not a block: a blocked
- * source is never checked). */
-void throttle_ok(struct throttle *t, const struct addr *src);
 void throttle_stats(const struct throttle *t, uint64_t now_ms, struct throttle_stats *out);
 
 #endif

@@ -71,6 +71,16 @@ static bool md5_only(const struct sip_msg *m)
 	return false;
 }
 
+/* The nonce is tied to the client's IP address (not its port, which a
+ * NAT or a new TCP connection may change). */
+static struct str src_bind(const struct sip_peer *src)
+{
+	if (src->addr.u.sa.sa_family == AF_INET6) {
+		return str_make(src->addr.u.in6.sin6_addr.s6_addr, 16);
+	}
+	return str_make(&src->addr.u.in4.sin_addr, 4);
+}
+
 /* 22.1: one challenge per algorithm we offer, with one fresh nonce. */
 static void challenge(struct sip_req *r, bool proxy, bool stale)
 {
@@ -79,7 +89,7 @@ static void challenge(struct sip_req *r, bool proxy, bool stale)
 	bool only_md5 = md5_only(r->m);
 	struct buf b;
 
-	digest_nonce_make(&auth_dg, loop_wall(), nonce);
+	digest_nonce_make(&auth_dg, loop_wall(), src_bind(&r->src), nonce);
 	buf_init(&b, out_mem, sizeof(out_mem));
 	sip_endpoint_build(
 		r, &b, proxy ? 407 : 401, proxy ? "Proxy Authentication Required" : "Unauthorized");
@@ -186,8 +196,8 @@ enum auth_result auth_check(struct sip_req *r, struct str who, bool proxy)
 		sip_endpoint_respond(r, 400, "Digest URI Mismatch", NULL);
 		return AUTH_ANSWERED;
 	}
-	switch (digest_verify(
-		&auth_dg, store_loop_txn(auth_st), &c, r->m->method_str, loop_wall())) {
+	switch (digest_verify(&auth_dg, store_loop_txn(auth_st), &c, r->m->method_str,
+		src_bind(&r->src), loop_wall())) {
 	case DIGEST_OK:
 		break;
 	case DIGEST_STALE:
@@ -196,6 +206,12 @@ enum auth_result auth_check(struct sip_req *r, struct str who, bool proxy)
 		return AUTH_ANSWERED;
 	case DIGEST_REPLAY:
 		auth_st_count.replayed++;
+		challenge(r, proxy, false);
+		return AUTH_ANSWERED;
+	case DIGEST_FOREIGN:
+		/* Not a guess at a password: not counted against the
+		 * source, which may be spoofed. */
+		auth_st_count.challenged++;
 		challenge(r, proxy, false);
 		return AUTH_ANSWERED;
 	case DIGEST_MALFORMED:
@@ -207,7 +223,8 @@ enum auth_result auth_check(struct sip_req *r, struct str who, bool proxy)
 		challenge(r, proxy, false);
 		return AUTH_ANSWERED;
 	}
-	throttle_ok(auth_th, &r->src.addr);
+	/* A success does not clear the source's failures: one good account
+	 * must not buy unlimited guesses at the others. They age out. */
 	/* 22.4 and 10.3 step 4: good credentials, but for someone else. */
 	if (!str_eq(c.username, who)) {
 		sip_endpoint_respond(r, 403, "Username Does Not Match", NULL);

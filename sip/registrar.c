@@ -229,8 +229,8 @@ static int path_join(const struct sip_msg *m, struct str *out)
 
 /* RFC 5626 6 / RFC 5627: a contact with +sip.instance names a device,
  * and replaces that device's binding (of the same reg-id, one per flow)
- * wherever it registers from; without one, the URI names it (10.3
- * step 8, compared as in 19.1.4). */
+ * wherever it registers from; without one, the URI names it among all
+ * bindings (10.3 step 8, compared as in 19.1.4). */
 static int binding_find(const struct location_aor *aor, const struct reg_contact *c)
 {
 	for (unsigned i = 0; i < aor->n; i++) {
@@ -242,8 +242,7 @@ static int binding_find(const struct location_aor *aor, const struct reg_contact
 			}
 			continue;
 		}
-		if (!b->instance.len && sip_parse_uri(b->uri, &u) == 0 &&
-			sip_uri_eq(&u, &c->na.uri)) {
+		if (sip_parse_uri(b->uri, &u) == 0 && sip_uri_eq(&u, &c->na.uri)) {
 			return (int)i;
 		}
 	}
@@ -382,23 +381,24 @@ static void pending_done(struct store_waiter *w, int status)
 	}
 }
 
-/* Room for one reply in the ring, committing early when the iteration's
- * replies filled it. */
+/* Room for one reply in the ring, or NULL when this iteration's replies
+ * filled it (the caller answers 503: committing early from inside a
+ * handler would send replies, and a failed send may close the very
+ * connection whose message is being handled). */
 static struct reg_pending *pending_take(size_t *room)
 {
 	size_t off = (reg_ring_used + alignof(max_align_t) - 1) & ~(alignof(max_align_t) - 1);
 	size_t need = sizeof(struct reg_pending) + CONFIG_SIP_MAX_MSG_SIZE + REG_FAIL_MAX;
 
 	if (off + need > sizeof(reg_ring)) {
-		store_flush(reg_st);
-		off = 0;
+		return NULL;
 	}
 	*room = sizeof(reg_ring) - off - sizeof(struct reg_pending);
 	return (struct reg_pending *)(reg_ring + off);
 }
 
 /* Builds the 200 and, for a failed commit, the 500 into the ring slot p
- * (from pending_take). False when the 200 does not fit. */
+ * (from pending_take). False when either does not fit. */
 static bool pending_build(struct sip_req *r, struct reg_pending *p, size_t room,
 	const struct location_aor *aor, uint64_t now)
 {
@@ -414,6 +414,9 @@ static bool pending_build(struct sip_req *r, struct reg_pending *p, size_t room,
 	sip_endpoint_build(r, &b, 500, "Bindings Not Stored");
 	buf_put_cstr(&b, "Retry-After: 5\r\n");
 	sip_msg_build_end(&b, STR_NULL, STR_NULL);
+	if (b.err) {
+		return false;
+	}
 	p->fail_len = b.len;
 	return true;
 }
@@ -425,20 +428,6 @@ static void pending_commit(struct sip_req *r, struct reg_pending *p)
 	reg_ring_used = (size_t)(p->data - reg_ring) + p->len + p->fail_len;
 	reg_ring_pending++;
 	store_when_committed(reg_st, &p->w, pending_done);
-}
-
-static void reply_now(struct sip_req *r, const struct location_aor *aor, uint64_t now)
-{
-	static char out[CONFIG_SIP_MAX_MSG_SIZE];
-	struct buf b;
-
-	buf_init(&b, out, sizeof(out));
-	reply_ok(r, &b, aor, now);
-	if (b.err) {
-		refuse(r, 500, "Reply Too Large", NULL);
-		return;
-	}
-	sip_endpoint_send(r, 200, buf_str(&b));
 }
 
 /* Parses every Contact (steps 6 and 7). Returns 0 or a refusal. */
@@ -542,8 +531,11 @@ static void on_register(struct sip_req *r)
 		refuse(r, st, why, extra);
 		return;
 	}
-	/* Before anything is read: taking a slot may commit the group. */
 	p = pending_take(&room);
+	if (!p) {
+		refuse(r, 503, "Too Many Registrations At Once", "Retry-After: 1\r\n");
+		return;
+	}
 	rc = location_get(store_loop_txn(reg_st), user, now, &aor);
 	if (rc < 0) {
 		log_ratelimited(&reg_rl, loop_now(), LOG_LEVEL_ERROR,
@@ -553,8 +545,15 @@ static void on_register(struct sip_req *r)
 		return;
 	}
 	if (n == 0) {
+		/* A fetch lists what is committed: it waits for the group
+		 * like a change, so it never shows what a failed commit
+		 * then loses. */
+		if (!pending_build(r, p, room, &aor, now)) {
+			refuse(r, 500, "Reply Too Large", NULL);
+			return;
+		}
 		reg_stats.fetched++;
-		reply_now(r, &aor, now);
+		pending_commit(r, p);
 		return;
 	}
 	addr_format(&r->src.addr, reg_source, sizeof(reg_source));

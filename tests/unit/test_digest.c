@@ -7,6 +7,7 @@
 #include "core/users.h"
 #include "tests/unit/unit.h"
 
+#define BIND STR("\xc0\x00\x02\x01") /* 192.0.2.1 */
 #define REALM "office.example"
 #define NOW 1800000000u
 
@@ -131,7 +132,7 @@ static void creds(
 
 static enum digest_result verify(struct fixture *f, uint64_t now)
 {
-	return digest_verify(&f->d, store_loop_txn(f->st), &f->c, STR("REGISTER"), now);
+	return digest_verify(&f->d, store_loop_txn(f->st), &f->c, STR("REGISTER"), BIND, now);
 }
 
 static void challenge(void)
@@ -144,7 +145,7 @@ static void challenge(void)
 	if (!setup(&f, "digest1")) {
 		return;
 	}
-	digest_nonce_make(&f.d, NOW, f.nonce);
+	digest_nonce_make(&f.d, NOW, BIND, f.nonce);
 	CHECK_INT(strlen(f.nonce), DIGEST_NONCE_LEN);
 	buf_init(&b, mem, sizeof(mem));
 	digest_challenge_put(&f.d, DIGEST_ALG_SHA256, str_cstr(f.nonce), STR_NULL, false, &b);
@@ -169,7 +170,7 @@ static void ok_bad_unknown(void)
 	if (!setup(&f, "digest2")) {
 		return;
 	}
-	digest_nonce_make(&f.d, NOW, f.nonce);
+	digest_nonce_make(&f.d, NOW, BIND, f.nonce);
 	creds(&f, DIGEST_ALG_SHA256, "alice", "wonderland", "00000001");
 	CHECK_INT(verify(&f, NOW + 1), DIGEST_OK);
 	creds(&f, DIGEST_ALG_MD5, "alice", "wonderland", "00000002");
@@ -193,13 +194,18 @@ static void ok_bad_unknown(void)
 	creds(&f, DIGEST_ALG_MD5, "alice", "wonderland", "00000006");
 	f.c.realm = STR("other.example");
 	CHECK_INT(verify(&f, NOW + 1), DIGEST_BAD);
+	/* A nonce made for another client (its address is the bind). */
+	creds(&f, DIGEST_ALG_MD5, "alice", "wonderland", "00000007");
+	CHECK_INT(digest_verify(&f.d, store_loop_txn(f.st), &f.c, STR("REGISTER"),
+			  STR("\xc0\x00\x02\x02"), NOW + 1),
+		DIGEST_FOREIGN);
 	/* A nonce we did not make, or one tampered with. */
 	f.nonce[10] = f.nonce[10] == '0' ? '1' : '0';
 	creds(&f, DIGEST_ALG_MD5, "alice", "wonderland", "00000007");
-	CHECK_INT(verify(&f, NOW + 1), DIGEST_BAD);
+	CHECK_INT(verify(&f, NOW + 1), DIGEST_FOREIGN);
 	strcpy(f.nonce, "dcd98b7102dd2f0e8b11d0f600bfb0c093");
 	creds(&f, DIGEST_ALG_MD5, "alice", "wonderland", "00000001");
-	CHECK_INT(verify(&f, NOW + 1), DIGEST_BAD);
+	CHECK_INT(verify(&f, NOW + 1), DIGEST_FOREIGN);
 	teardown(&f);
 }
 
@@ -210,7 +216,7 @@ static void stale_and_replay(void)
 	if (!setup(&f, "digest3")) {
 		return;
 	}
-	digest_nonce_make(&f.d, NOW, f.nonce);
+	digest_nonce_make(&f.d, NOW, BIND, f.nonce);
 	creds(&f, DIGEST_ALG_SHA256, "alice", "wonderland", "00000001");
 	CHECK_INT(verify(&f, NOW + DIGEST_NONCE_LIFETIME_DEFAULT + 1), DIGEST_STALE);
 	/* Stale only with the right password. */
@@ -232,7 +238,7 @@ static void stale_and_replay(void)
 	creds(&f, DIGEST_ALG_SHA256, "alice", "wonderland", "00000004");
 	CHECK_INT(verify(&f, NOW + 2), DIGEST_OK);
 	/* Two nonces of the same second are two counters. */
-	digest_nonce_make(&f.d, NOW, f.nonce);
+	digest_nonce_make(&f.d, NOW, BIND, f.nonce);
 	creds(&f, DIGEST_ALG_SHA256, "alice", "wonderland", "00000001");
 	CHECK_INT(verify(&f, NOW + 2), DIGEST_OK);
 	teardown(&f);
@@ -246,7 +252,7 @@ static void malformed(void)
 	if (!setup(&f, "digest4")) {
 		return;
 	}
-	digest_nonce_make(&f.d, NOW, f.nonce);
+	digest_nonce_make(&f.d, NOW, BIND, f.nonce);
 	for (size_t i = 0; i < sizeof(bad_nc) / sizeof(bad_nc[0]); i++) {
 		creds(&f, DIGEST_ALG_MD5, "alice", "wonderland", bad_nc[i]);
 		CHECK_INT(verify(&f, NOW), DIGEST_MALFORMED);
@@ -290,12 +296,12 @@ static void eviction(void)
 	if (!setup(&f, "digest5")) {
 		return;
 	}
-	digest_nonce_make(&f.d, NOW, first);
+	digest_nonce_make(&f.d, NOW, BIND, first);
 	strcpy(f.nonce, first);
 	creds(&f, DIGEST_ALG_MD5, "alice", "wonderland", "00000001");
 	CHECK_INT(verify(&f, NOW), DIGEST_OK);
 	for (unsigned i = 0; i < DIGEST_NC_SLOTS; i++) {
-		digest_nonce_make(&f.d, NOW + 1, f.nonce);
+		digest_nonce_make(&f.d, NOW + 1, BIND, f.nonce);
 		creds(&f, DIGEST_ALG_MD5, "alice", "wonderland", "00000001");
 		CHECK_INT(verify(&f, NOW + 1), DIGEST_OK);
 	}
@@ -305,10 +311,10 @@ static void eviction(void)
 	creds(&f, DIGEST_ALG_MD5, "alice", "wonderland", "00000002");
 	CHECK_INT(verify(&f, NOW + 2), DIGEST_STALE);
 	/* Slots of expired nonces are reused without evicting anyone. */
-	digest_nonce_make(&f.d, NOW + 1000, f.nonce);
+	digest_nonce_make(&f.d, NOW + 1000, BIND, f.nonce);
 	creds(&f, DIGEST_ALG_MD5, "alice", "wonderland", "00000001");
 	CHECK_INT(verify(&f, NOW + 1000), DIGEST_OK);
-	digest_nonce_make(&f.d, NOW + 1000, f.nonce);
+	digest_nonce_make(&f.d, NOW + 1000, BIND, f.nonce);
 	creds(&f, DIGEST_ALG_MD5, "alice", "wonderland", "00000001");
 	CHECK_INT(verify(&f, NOW + 1000), DIGEST_OK);
 	teardown(&f);
@@ -325,7 +331,7 @@ static void secret_persists(void)
 		return;
 	}
 	memcpy(secret, f.d.secret, sizeof(secret));
-	digest_nonce_make(&f.d, NOW, f.nonce);
+	digest_nonce_make(&f.d, NOW, BIND, f.nonce);
 	teardown(&f);
 
 	f.st = unit_store_open("digest6");
@@ -342,7 +348,7 @@ static void secret_persists(void)
 	CHECK_INT(verify(&f, NOW + 61), DIGEST_STALE);
 	/* Another realm (a new domain) makes old nonces ours no more. */
 	CHECK_INT(digest_set_realm(&f.d, STR("new.example")), 0);
-	CHECK_INT(verify(&f, NOW + 30), DIGEST_BAD);
+	CHECK_INT(verify(&f, NOW + 30), DIGEST_FOREIGN);
 	teardown(&f);
 
 	/* A store whose secret record is unreadable is refused. */

@@ -475,6 +475,10 @@ static void instance_replaces(void)
 		      "1000-8000-000000000001>\";reg-id=2\r\n"),
 		200);
 	CHECK_INT(count_hdr(SIP_HDR_CONTACT), 2);
+	/* Without an instance the URI names the binding, whichever way it
+	 * was registered (10.3 step 8). */
+	CHECK_INT(reg("Contact: <sip:alice@10.0.0.7:5071>\r\nExpires: 0\r\n"), 200);
+	CHECK_INT(count_hdr(SIP_HDR_CONTACT), 1);
 	teardown();
 }
 
@@ -631,10 +635,45 @@ static void throttle_then_block(void)
 	teardown();
 }
 
+/* A nonce is tied to the address it was given to: credentials sent from
+ * elsewhere with it are challenged again but are not a failed login of
+ * the sender, so a spoofer cannot get an address blocked. */
+static void nonce_bound_to_source(void)
+{
+	static const struct throttle_cfg tc = { 1, 2, 600, 300 };
+	struct req_opts o = { .hdrs = "Contact: <sip:alice@127.0.0.1:5070>\r\n" };
+	struct sockaddr_in other = { .sin_family = AF_INET };
+	int fd0;
+
+	setup("reg_bind", &tc);
+	/* The nonce goes to 127.0.0.2... */
+	fd0 = cli_fd;
+	cli_fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	inet_pton(AF_INET, "127.0.0.2", &other.sin_addr);
+	CHECK_INT(bind(cli_fd, (struct sockaddr *)&other, sizeof(other)), 0);
+	send_req(&o);
+	CHECK_INT(resp.status, 401);
+	nonce_take();
+	close(cli_fd);
+	cli_fd = fd0;
+	/* ...and wrong credentials come with it from 127.0.0.1, twice. */
+	o.auth_user = "alice";
+	o.password = "guess";
+	for (int i = 0; i < 3; i++) {
+		send_req(&o);
+		CHECK_INT(resp.status, 401);
+	}
+	/* 127.0.0.1 was never counted: its own login works. */
+	o.auth_user = NULL;
+	CHECK_INT(send_authed(&o, "alice", "alicepw"), true);
+	CHECK_INT(resp.status, 200);
+	teardown();
+}
+
 UNIT_SUITE(registrar, UNIT_TEST(challenge_order), UNIT_TEST(register_ok_and_stored),
 	UNIT_TEST(unknown_user_like_wrong_password), UNIT_TEST(replayed_nonce_count),
 	UNIT_TEST(stale_nonce), UNIT_TEST(expires_rules), UNIT_TEST(several_contacts_and_fetch),
 	UNIT_TEST(cseq_order), UNIT_TEST(star_rules), UNIT_TEST(instance_replaces),
 	UNIT_TEST(too_many_bindings), UNIT_TEST(path_and_gruu), UNIT_TEST(expiry_and_sweep),
 	UNIT_TEST(identity_and_domain), UNIT_TEST(proxy_auth_for_local_from),
-	UNIT_TEST(throttle_then_block));
+	UNIT_TEST(throttle_then_block), UNIT_TEST(nonce_bound_to_source));
