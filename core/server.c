@@ -17,6 +17,7 @@
 #include "core/users.h"
 #include "sip/auth.h"
 #include "sip/endpoint.h"
+#include "sip/proxy.h"
 #include "sip/registrar.h"
 #include "sip/tport.h"
 #include "sip/tsx.h"
@@ -55,6 +56,11 @@ static void reg_limits(struct store_txn *t, struct registrar_limits *l)
 	}
 }
 
+static void proxy_limits(struct store_txn *t, struct proxy_limits *l)
+{
+	l->ring_ms = settings_get_uint(t, SETTINGS_PROXY_RING_S) * 1000;
+}
+
 static void auth_limits(struct store_txn *t, struct throttle_cfg *c)
 {
 	c->throttle_after = settings_get_uint(t, SETTINGS_AUTH_THROTTLE_AFTER);
@@ -91,10 +97,13 @@ static void on_reload(void)
 	sip_endpoint_set_domain(srv_domain);
 	if (srv_sip_up) {
 		struct registrar_limits l;
+		struct proxy_limits pl;
 		struct throttle_cfg c;
 		reg_limits(store_loop_txn(srv_store), &l);
+		proxy_limits(store_loop_txn(srv_store), &pl);
 		auth_limits(store_loop_txn(srv_store), &c);
 		registrar_set_limits(&l);
+		proxy_set_limits(&pl);
 		auth_reload(srv_domain, &c);
 	}
 	reload_tls();
@@ -281,6 +290,7 @@ static void reload_tls(void)
 static int start_registrar(void)
 {
 	struct registrar_limits l;
+	struct proxy_limits pl;
 	struct throttle_cfg c;
 	int rc;
 
@@ -294,6 +304,14 @@ static int start_registrar(void)
 		return rc;
 	}
 	registrar_init(srv_store, &l);
+	proxy_limits(store_loop_txn(srv_store), &pl);
+	if (proxy_init(srv_store, &pl) < 0) {
+		fprintf(stderr, "sipbox: out of memory for the proxy contexts\n");
+		registrar_fini();
+		sip_endpoint_stop();
+		auth_fini();
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -365,6 +383,7 @@ static void stop_all(void)
 	webui_stop();
 	if (srv_sip_up) {
 		registrar_fini();
+		proxy_fini();
 		sip_endpoint_stop();
 		auth_fini();
 		srv_sip_up = false;

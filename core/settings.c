@@ -30,6 +30,8 @@ const struct settings_def settings_defs[] = {
 		"longest registration in s (longer ones are cut to it)" },
 	{ SETTINGS_REG_DEFAULT_EXPIRES, SETTINGS_KIND_UINT, 60, 604800, 3600,
 		"registration time in s when the client names none" },
+	{ SETTINGS_PROXY_RING_S, SETTINGS_KIND_UINT, 1, 600, 20,
+		"seconds a group of devices rings before the next group is tried" },
 	{ SETTINGS_AUTH_THROTTLE_AFTER, SETTINGS_KIND_UINT, 0, 1000, 5,
 		"failed logins from one address before it must wait (503), 0 = never" },
 	{ SETTINGS_AUTH_BLOCK_AFTER, SETTINGS_KIND_UINT, 0, 10000, 20,

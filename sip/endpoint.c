@@ -31,6 +31,8 @@ static struct arena ep_arena;
 static char out_mem[CONFIG_SIP_MAX_MSG_SIZE];
 static char ep_domain[254];
 static struct addr ep_local;
+static struct addr ep_local_tls;
+static const struct sip_endpoint_router *ep_router;
 /* The host part of ep_local as a Request-URI would name it ("1.2.3.4",
  * "[::1]"), made once per listener rather than per request. */
 static char ep_local_host[ADDR_STR_MAX];
@@ -249,6 +251,34 @@ void sip_endpoint_set_handler(enum sip_method method, sip_endpoint_handler fn, b
 	handler_stateful[method] = stateful;
 }
 
+void sip_endpoint_set_router(const struct sip_endpoint_router *router)
+{
+	ep_router = router;
+}
+
+int sip_endpoint_hostport(enum sip_proto proto, char *out, size_t cap)
+{
+	const struct addr *a = proto == SIP_PROTO_TLS ? &ep_local_tls : &ep_local;
+
+	if (!a->len) {
+		return -ENOENT;
+	}
+	addr_format(a, out, cap);
+	return 0;
+}
+
+bool sip_endpoint_uri_is_us(const struct sip_uri *u)
+{
+	unsigned port = u->port ? u->port : (u->scheme == SIP_URI_SIPS ? 5061 : 5060);
+
+	if (str_ieq(u->host, str_cstr(ep_domain))) {
+		return true;
+	}
+	return str_ieq(u->host, str_cstr(ep_local_host)) &&
+		(port == addr_port(&ep_local) ||
+			(ep_local_tls.len && port == addr_port(&ep_local_tls)));
+}
+
 static void on_cancel(struct sip_req *r)
 {
 	/* 9.2: no INVITE stays pending here yet, so a CANCEL that matches
@@ -266,11 +296,19 @@ static void on_cancel(struct sip_req *r)
  * an OPTIONS to the server itself is a keepalive that reveals nothing. */
 static bool needs_auth(const struct sip_msg *m, bool to_server)
 {
-	if (m->method == SIP_REGISTER || (m->method == SIP_OPTIONS && to_server)) {
+	/* A request inside a dialog (To tag) belongs to a dialog that was
+	 * authenticated when it was set up through us. */
+	if (m->method == SIP_REGISTER || (m->method == SIP_OPTIONS && to_server) || m->to.tag.len) {
 		return false;
 	}
 	return m->from.uri.scheme != 0 && m->from.uri.user.len &&
 		sip_endpoint_is_local(m->from.uri.host);
+}
+
+/* For the server itself: its domain or address, no user part. */
+static bool is_to_server(const struct sip_msg *m)
+{
+	return sip_endpoint_is_local(m->ruri.host) && !m->ruri.user.len;
 }
 
 /* Runs a transaction user's handler inside a new server transaction. */
@@ -306,6 +344,7 @@ static void on_request(const struct sip_msg *m, const struct sip_peer *src)
 	struct sip_req r = { .m = m, .src = *src };
 	sip_endpoint_handler fn;
 	bool to_server;
+	bool routed = false;
 
 	ep_st.requests++;
 	response_peer(m, src, &r.reply);
@@ -314,14 +353,27 @@ static void on_request(const struct sip_msg *m, const struct sip_peer *src)
 		return;
 	}
 	if (m->method == SIP_ACK) {
-		return; /* ACK for a 2xx, or for a stateless answer: 8.2.7 */
+		/* An ACK for a 2xx goes end to end; for a stateless answer of
+		 * ours it ends here (8.2.7). */
+		if (ep_router && ep_router->ack && !is_to_server(m)) {
+			ep_router->ack(&r);
+		}
+		return;
 	}
 	if (m->method == SIP_CANCEL) {
-		on_cancel(&r);
+		if (ep_router && ep_router->cancel) {
+			ep_router->cancel(&r);
+		} else {
+			on_cancel(&r);
+		}
 		return;
 	}
 	fn = handlers[m->method] ? handlers[m->method] : builtin[m->method];
-	to_server = sip_endpoint_is_local(m->ruri.host) && !m->ruri.user.len;
+	to_server = is_to_server(m);
+	if (!handlers[m->method] && !to_server && ep_router && ep_router->request) {
+		fn = ep_router->request;
+		routed = true;
+	}
 	if (!check_require(&r, to_server)) {
 		return;
 	}
@@ -338,7 +390,7 @@ static void on_request(const struct sip_msg *m, const struct sip_peer *src)
 			return;
 		}
 	}
-	if (handlers[m->method] && handler_stateful[m->method]) {
+	if (routed || (handlers[m->method] && handler_stateful[m->method])) {
 		run_handler(&r, fn, src);
 	} else if (fn) {
 		fn(&r);
@@ -383,7 +435,13 @@ static void on_rx(const char *buf, size_t len, bool too_large, const struct sip_
 		return;
 	}
 	if (!m.request) {
-		ep_st.dropped++; /* no client transactions yet */
+		if (!sip_tsx_client_receive(&m, src)) {
+			if (ep_router && ep_router->response) {
+				ep_router->response(&m, src);
+			} else {
+				ep_st.dropped++;
+			}
+		}
 		return;
 	}
 	on_request(&m, src);
@@ -439,6 +497,7 @@ int sip_endpoint_listen_tls(const struct addr *a, struct tls_server *srv, char *
 	if (rc < 0) {
 		return rc;
 	}
+	ep_local_tls = bound;
 	if (!ep_local.len) {
 		set_local(&bound);
 	}
@@ -452,6 +511,8 @@ void sip_endpoint_stop(void)
 	sip_tport_fini();
 	sip_tport_set_tls(NULL);
 	sip_tsx_fini();
+	memset(&ep_local, 0, sizeof(ep_local));
+	memset(&ep_local_tls, 0, sizeof(ep_local_tls));
 }
 
 const char *sip_endpoint_domain(void)

@@ -44,6 +44,28 @@ struct sip_req {
 typedef void (*sip_endpoint_handler)(struct sip_req *r);
 void sip_endpoint_set_handler(enum sip_method method, sip_endpoint_handler fn, bool stateful);
 
+/* The proxy: what the endpoint hands on once it has checked a request
+ * that is not for the server itself (REGISTER excepted, which has its
+ * handler). Any member may be NULL. */
+struct sip_endpoint_router {
+	/* A request for someone else (a user here, another domain, or a
+	 * dialog we record-routed), in a server transaction. */
+	sip_endpoint_handler request;
+	/* An ACK that no transaction absorbed (for a 2xx: end to end). */
+	sip_endpoint_handler ack;
+	/* A CANCEL (9.2, 16.10); r->tsx is NULL, the proxy answers it. */
+	sip_endpoint_handler cancel;
+	/* A response that no client transaction matched (16.7: a 2xx
+	 * retransmission to forward statelessly). */
+	void (*response)(const struct sip_msg *m, const struct sip_peer *src);
+};
+void sip_endpoint_set_router(const struct sip_endpoint_router *router);
+/* Our address as a Via sent-by or a Record-Route names it, for the
+ * transport proto ("192.0.2.1:5060"); -ENOENT when not listening on it. */
+int sip_endpoint_hostport(enum sip_proto proto, char *out, size_t cap);
+/* True when u names this server: our domain, or our address and port. */
+bool sip_endpoint_uri_is_us(const struct sip_uri *u);
+
 /* Writes the start line and the headers every response carries (8.2.6.2,
  * with a To tag on finals and the Server header) into b; the caller adds
  * its header lines and ends with sip_msg_build_end(). */

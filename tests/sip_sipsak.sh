@@ -60,12 +60,13 @@ raw() { # raw REQUEST-LINE [EXTRA-HEADERS]: one request over TCP from a visitor;
 		"$1" "$RANDOM" "${MF:-70}" "${FROM:-sip:raw@visitor.example}" "$RANDOM" "${1%% *}" "${2:-}" | sip_exchange 127.0.0.1 "$port"
 }
 check "OPTIONS for another domain gets 403" grep -q '^SIP/2.0 403' <<<"$(raw 'OPTIONS sip:someone@elsewhere.example SIP/2.0')"
-check "OPTIONS for a user here gets 404 (no proxy yet)" grep -q '^SIP/2.0 404' <<<"$(raw 'OPTIONS sip:alice@office.example SIP/2.0')"
+check "OPTIONS for no such user gets 404" grep -q '^SIP/2.0 404' <<<"$(raw 'OPTIONS sip:alice@office.example SIP/2.0')"
 resp=$(FROM=sip:alice@office.example raw 'MESSAGE sip:bob@office.example SIP/2.0')
 check "a request from a local user must authenticate: 407" grep -q '^SIP/2.0 407' <<<"$resp"
 check "407 offers SHA-256 then MD5" test "$(grep '^Proxy-Authenticate:' <<<"$resp" | grep -o 'algorithm=[A-Z0-9-]*' | tr '\n' ' ')" = "algorithm=SHA-256 algorithm=MD5 "
 check "an unknown method gets 501" grep -q '^SIP/2.0 501' <<<"$(raw 'FROBNICATE sip:office.example SIP/2.0')"
-check "a known method not served here gets 405" grep -q '^SIP/2.0 405' <<<"$(raw 'MESSAGE sip:alice@office.example SIP/2.0')"
+check "a known method the server itself does not serve gets 405" grep -q '^SIP/2.0 405' <<<"$(raw 'MESSAGE sip:office.example SIP/2.0')"
+check "a MESSAGE for no such user gets 404" grep -q '^SIP/2.0 404' <<<"$(raw 'MESSAGE sip:alice@office.example SIP/2.0')"
 resp=$(raw 'OPTIONS sip:office.example SIP/2.0' $'Require: foo, bar\r\n')
 check "an unsupported Require gets 420" grep -q '^SIP/2.0 420' <<<"$resp"
 check "420 lists what is unsupported" grep -q '^Unsupported: foo, bar' <<<"$resp"

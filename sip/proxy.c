@@ -1,0 +1,879 @@
+#include "sip/proxy.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "autoconf.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/log.h"
+#include "core/loop.h"
+#include "core/rand.h"
+#include "core/timer.h"
+#include "core/users.h"
+#include "sip/endpoint.h"
+#include "sip/fork.h"
+#include "sip/location.h"
+#include "sip/msg.h"
+#include "sip/parse.h"
+#include "sip/tsx.h"
+
+struct proxy_ctx;
+
+struct proxy_branch {
+	struct proxy_ctx *ctx;
+	struct sip_tsx *tsx; /* NULL when gone */
+	char *resp; /* its final non-2xx response, for 16.7 step 6 */
+	size_t resp_len;
+	unsigned resp_status;
+	struct str uri; /* Request-URI of the branch, in ctx->blob */
+	struct str path; /* Route set from the binding's Path, in ctx->blob */
+	struct sip_peer peer;
+};
+
+struct proxy_ctx {
+	bool used;
+	bool record_route;
+	bool final_up; /* a final response went upstream */
+	struct sip_tsx *server; /* NULL when gone */
+	struct sip_peer up; /* where responses go without the server tsx */
+	struct fork fork;
+	struct timer timer;
+	char *blob; /* the request as received, its fixed top Via, targets */
+	size_t req_len;
+	struct str top_via;
+	uint8_t n;
+	char to_tag[17];
+	struct proxy_branch br[FORK_MAX_BRANCHES];
+};
+
+static struct store *px_st;
+static struct proxy_limits px_lim;
+static struct proxy_ctx *px_ctx;
+static struct pool_stats px_pool = { "proxy contexts", 0, 0, CONFIG_PROXY_MAX_CTX };
+static struct proxy_stats px_stats;
+static char px_arena_mem[CONFIG_SIP_MAX_HEADERS * 64 + 4096];
+static char px_out[CONFIG_SIP_MAX_MSG_SIZE];
+static struct log_rl px_rl;
+
+/* --- contexts ------------------------------------------------------- */
+
+static struct proxy_ctx *ctx_alloc(void)
+{
+	for (size_t i = 0; i < CONFIG_PROXY_MAX_CTX; i++) {
+		if (!px_ctx[i].used) {
+			memset(&px_ctx[i], 0, sizeof(px_ctx[i]));
+			px_ctx[i].used = true;
+			px_pool.used++;
+			pool_stats_note(&px_pool);
+			return &px_ctx[i];
+		}
+	}
+	return NULL;
+}
+
+/* The context ends: every transaction that still points at it is told to
+ * point nowhere (their late responses are stray ones: 16.7, stateless). */
+static void ctx_free(struct proxy_ctx *c)
+{
+	timer_stop(&c->timer);
+	if (c->server) {
+		sip_tsx_set_tu(c->server, NULL, NULL);
+	}
+	for (unsigned i = 0; i < c->n; i++) {
+		if (c->br[i].tsx) {
+			sip_tsx_set_tu(c->br[i].tsx, NULL, NULL);
+		}
+		free(c->br[i].resp);
+	}
+	free(c->blob);
+	c->used = false;
+	px_pool.used--;
+}
+
+/* The request as received, parsed again (its receive buffer is long
+ * gone when a later group starts). */
+static int ctx_request(struct proxy_ctx *c, struct sip_msg *m, struct arena *a)
+{
+	struct sip_parse_err e;
+
+	arena_init(a, px_arena_mem, sizeof(px_arena_mem));
+	return sip_msg_parse(m, c->blob, c->req_len, a, &e);
+}
+
+/* --- building messages ------------------------------------------------ */
+
+static void put_hdr(struct buf *b, const struct sip_hdr *h)
+{
+	buf_put_str(b, h->name);
+	buf_put_cstr(b, ": ");
+	buf_put_str(b, h->value);
+	buf_put_cstr(b, "\r\n");
+}
+
+/* A header value holding several comma-separated elements, without its
+ * first one (first: the text of that element). */
+static struct str value_rest(struct str value, struct str first)
+{
+	const char *end = value.p + value.len;
+	const char *p = first.p + first.len;
+
+	while (p < end && (*p == ' ' || *p == '\t' || *p == ',' || *p == '\r' || *p == '\n')) {
+		p++;
+	}
+	return str_make(p, (size_t)(end - p));
+}
+
+/* Our Route value at the top of the Route set, which 16.4 removes. */
+static bool top_route_is_us(
+	const struct sip_msg *m, const struct sip_hdr **h, struct sip_nameaddr *na)
+{
+	struct str rest;
+
+	*h = sip_msg_hdr(m, SIP_HDR_ROUTE);
+	return *h && sip_parse_nameaddr((*h)->value, na, &rest) == 0 && na->uri.scheme &&
+		sip_endpoint_uri_is_us(&na->uri);
+}
+
+/* RFC 3261 16.6 steps 1 to 8: the copy of the request for one branch. */
+static int build_request(struct proxy_ctx *c, const struct sip_msg *m, unsigned i, struct buf *b)
+{
+	const struct proxy_branch *br = &c->br[i];
+	const struct sip_hdr *route_h = NULL;
+	struct sip_nameaddr route_na;
+	bool pop = top_route_is_us(m, &route_h, &route_na);
+	bool via_done = false;
+	char hostport[ADDR_STR_MAX];
+	char branch[17];
+	enum sip_proto proto = br->peer.proto;
+
+	if (sip_endpoint_hostport(proto, hostport, sizeof(hostport)) < 0 &&
+		sip_endpoint_hostport(SIP_PROTO_UDP, hostport, sizeof(hostport)) < 0) {
+		return -ENOENT;
+	}
+	rand_hex(branch, 8);
+	buf_printf(b, "%.*s %.*s SIP/2.0\r\n", STR_FMT(m->method_str), STR_FMT(br->uri));
+	/* Step 8: our Via on top, the branch unique to this client
+	 * transaction (RFC 3261 8.1.1.7 magic cookie). */
+	buf_printf(b, "Via: SIP/2.0/%s %s;branch=z9hG4bK%s;rport\r\n", sip_proto_name(proto),
+		hostport, branch);
+	/* Step 4: so that the dialog's later requests pass us. */
+	if (c->record_route) {
+		char rr[ADDR_STR_MAX];
+		enum sip_proto in = c->up.proto;
+		if (sip_endpoint_hostport(in, rr, sizeof(rr)) == 0) {
+			buf_printf(b, "Record-Route: <sip:%s%s%s;lr>\r\n", rr,
+				in == SIP_PROTO_UDP ? "" : ";transport=",
+				in == SIP_PROTO_UDP ? "" : (in == SIP_PROTO_TLS ? "tls" : "tcp"));
+		}
+	}
+	/* RFC 3327 5.4: the Path of the binding becomes the route set. */
+	if (br->path.len) {
+		buf_printf(b, "Route: %.*s\r\n", STR_FMT(br->path));
+	}
+	for (unsigned k = 0; k < m->n_hdrs; k++) {
+		const struct sip_hdr *h = &m->hdrs[k];
+		switch (h->id) {
+		case SIP_HDR_VIA:
+			if (!via_done) {
+				/* 18.2.1: the top Via with received/rport, so that
+				 * the responses find their way back. */
+				struct str rest = value_rest(h->value, m->via.text);
+				via_done = true;
+				buf_put_cstr(b, "Via: ");
+				buf_put_str(b, c->top_via);
+				if (rest.len) {
+					buf_put_cstr(b, ", ");
+					buf_put_str(b, rest);
+				}
+				buf_put_cstr(b, "\r\n");
+				continue;
+			}
+			break;
+		case SIP_HDR_MAX_FORWARDS:
+			/* Step 3. */
+			buf_printf(b, "Max-Forwards: %d\r\n",
+				m->max_forwards > 0 ? m->max_forwards - 1 : 0);
+			continue;
+		case SIP_HDR_ROUTE:
+			if (pop && h == route_h) {
+				/* 16.4: our own value leaves the route set. */
+				struct str rest = value_rest(h->value, route_na.text);
+				if (rest.len) {
+					buf_put_cstr(b, "Route: ");
+					buf_put_str(b, rest);
+					buf_put_cstr(b, "\r\n");
+				}
+				continue;
+			}
+			break;
+		case SIP_HDR_CONTENT_LENGTH:
+			continue;
+		default:
+			break;
+		}
+		put_hdr(b, h);
+	}
+	if (m->max_forwards < 0) {
+		buf_put_cstr(b, "Max-Forwards: 70\r\n");
+	}
+	buf_printf(b, "Content-Length: %zu\r\n\r\n", m->body.len);
+	buf_put_str(b, m->body);
+	return b->err;
+}
+
+/* 16.7 step 3: the response without our Via; extra: header lines to add
+ * (merged challenges, step 7). */
+static int build_response(const struct sip_msg *r, struct str extra, struct buf *b)
+{
+	bool via_done = false;
+
+	buf_printf(b, "SIP/2.0 %u %.*s\r\n", r->status, STR_FMT(r->reason));
+	for (unsigned k = 0; k < r->n_hdrs; k++) {
+		const struct sip_hdr *h = &r->hdrs[k];
+		if (h->id == SIP_HDR_VIA && !via_done) {
+			struct str rest = value_rest(h->value, r->via.text);
+			via_done = true;
+			if (rest.len) {
+				buf_put_cstr(b, "Via: ");
+				buf_put_str(b, rest);
+				buf_put_cstr(b, "\r\n");
+			}
+			continue;
+		}
+		if (h->id == SIP_HDR_CONTENT_LENGTH) {
+			continue;
+		}
+		put_hdr(b, h);
+	}
+	buf_put_str(b, extra);
+	buf_printf(b, "Content-Length: %zu\r\n\r\n", r->body.len);
+	buf_put_str(b, r->body);
+	return b->err;
+}
+
+static void send_up(struct proxy_ctx *c, unsigned status, struct str data)
+{
+	if (c->server && !c->final_up) {
+		sip_tsx_server_reply(c->server, status, data.p, data.len);
+	} else {
+		sip_endpoint_send_to(&c->up, data);
+	}
+	if (status >= 200) {
+		c->final_up = true;
+	}
+}
+
+static void forward_response(struct proxy_ctx *c, const struct sip_msg *r, struct str extra)
+{
+	struct buf b;
+
+	buf_init(&b, px_out, sizeof(px_out));
+	if (build_response(r, extra, &b) < 0) {
+		log_ratelimited(&px_rl, loop_now(), LOG_LEVEL_WARN,
+			"proxy: a %u response does not fit in %d bytes", r->status,
+			CONFIG_SIP_MAX_MSG_SIZE);
+		return;
+	}
+	send_up(c, r->status, buf_str(&b));
+}
+
+/* A final response of our own (408 with no answer, 500 for a 503). */
+static void answer_own(struct proxy_ctx *c, unsigned status)
+{
+	static const struct {
+		unsigned status;
+		const char *reason;
+	} reasons[] = { { 408, "Request Timeout" }, { 500, "Server Internal Error" } };
+	const char *reason = "Server Internal Error";
+	struct sip_msg m;
+	struct arena a;
+	struct buf b;
+
+	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++) {
+		if (reasons[i].status == status) {
+			reason = reasons[i].reason;
+		}
+	}
+	if (ctx_request(c, &m, &a) < 0) {
+		return;
+	}
+	buf_init(&b, px_out, sizeof(px_out));
+	sip_msg_build_response(&b, &m, status, reason, str_cstr(c->to_tag), c->top_via);
+	buf_put_cstr(&b, "Server: sipbox/" SIPBOX_VERSION "\r\n");
+	sip_msg_build_end(&b, STR_NULL, STR_NULL);
+	if (!b.err) {
+		send_up(c, status, buf_str(&b));
+	}
+}
+
+/* 16.7 step 7: the challenges of every 401/407 branch in one response. */
+static void final_from_branch(struct proxy_ctx *c, unsigned i, uint32_t auth_mask)
+{
+	static char extra[4096];
+	struct buf e;
+	struct sip_msg m;
+	struct sip_parse_err err;
+	struct arena a;
+
+	buf_init(&e, extra, sizeof(extra));
+	for (unsigned k = 0; k < c->n; k++) {
+		if (k == i || !(auth_mask & (1u << k)) || !c->br[k].resp) {
+			continue;
+		}
+		arena_init(&a, px_arena_mem, sizeof(px_arena_mem));
+		if (sip_msg_parse(&m, c->br[k].resp, c->br[k].resp_len, &a, &err) < 0) {
+			continue;
+		}
+		for (unsigned h = 0; h < m.n_hdrs; h++) {
+			if (m.hdrs[h].id == SIP_HDR_WWW_AUTHENTICATE ||
+				m.hdrs[h].id == SIP_HDR_PROXY_AUTHENTICATE) {
+				put_hdr(&e, &m.hdrs[h]);
+			}
+		}
+	}
+	if (e.err) {
+		e.len = 0;
+	}
+	arena_init(&a, px_arena_mem, sizeof(px_arena_mem));
+	if (!c->br[i].resp || sip_msg_parse(&m, c->br[i].resp, c->br[i].resp_len, &a, &err) < 0) {
+		answer_own(c, 500);
+		return;
+	}
+	forward_response(c, &m, buf_str(&e));
+}
+
+/* --- running the fork --------------------------------------------------- */
+
+static const struct sip_tsx_tu branch_tu;
+static void apply(struct proxy_ctx *c, const struct fork_out *out, const struct sip_msg *resp);
+
+static void feed(struct proxy_ctx *c, unsigned i, unsigned status, const struct sip_msg *resp)
+{
+	struct fork_out out;
+
+	fork_response(&c->fork, i, status, loop_now(), &out);
+	apply(c, &out, resp);
+}
+
+static void start_branch(struct proxy_ctx *c, unsigned i)
+{
+	struct proxy_branch *br = &c->br[i];
+	struct sip_msg m;
+	struct arena a;
+	struct buf b;
+	int err = 0;
+
+	if (ctx_request(c, &m, &a) == 0) {
+		buf_init(&b, px_out, sizeof(px_out));
+		if (build_request(c, &m, i, &b) == 0) {
+			br->tsx = sip_tsx_client_send(&br->peer, b.p, b.len, &branch_tu, br, &err);
+		}
+	}
+	if (!br->tsx) {
+		/* 8.1.3.1: no transport, no transaction: as if a 408 came. */
+		feed(c, i, 408, NULL);
+		return;
+	}
+	px_stats.branches++;
+}
+
+static void apply(struct proxy_ctx *c, const struct fork_out *out, const struct sip_msg *resp)
+{
+	for (unsigned k = 0; k < out->n; k++) {
+		const struct fork_action *a = &out->a[k];
+		switch (a->act) {
+		case FORK_START:
+			start_branch(c, a->branch);
+			break;
+		case FORK_CANCEL:
+			if (c->br[a->branch].tsx) {
+				sip_tsx_client_cancel(c->br[a->branch].tsx);
+			}
+			break;
+		case FORK_FORWARD:
+			if (resp) {
+				forward_response(c, resp, STR_NULL);
+			}
+			break;
+		case FORK_FINAL:
+			if (a->branch == FORK_NO_BRANCH ||
+				a->status != c->br[a->branch].resp_status) {
+				answer_own(c, a->status);
+			} else {
+				final_from_branch(c, a->branch, a->auth_mask);
+			}
+			break;
+		}
+	}
+}
+
+static void on_timer(struct timer *t, void *arg);
+
+/* After each event: the timer at the fork's next deadline, or the end. */
+static void settle(struct proxy_ctx *c)
+{
+	uint64_t d;
+
+	if (fork_done(&c->fork)) {
+		ctx_free(c);
+		return;
+	}
+	d = fork_deadline(&c->fork);
+	if (d) {
+		timer_start_at(&c->timer, d, on_timer, c);
+	} else {
+		timer_stop(&c->timer);
+	}
+}
+
+static void on_timer(struct timer *t, void *arg)
+{
+	struct proxy_ctx *c = arg;
+	struct fork_out out;
+
+	(void)t;
+	fork_timeout(&c->fork, loop_now(), &out);
+	apply(c, &out, NULL);
+	settle(c);
+}
+
+static void branch_response(struct sip_tsx *t, void *arg, const struct sip_msg *resp)
+{
+	struct proxy_branch *br = arg;
+	struct proxy_ctx *c = br->ctx;
+	unsigned i = (unsigned)(br - c->br);
+
+	(void)t;
+	if (resp->status >= 300 && !br->resp) {
+		br->resp = malloc(resp->raw.len);
+		if (br->resp) {
+			memcpy(br->resp, resp->raw.p, resp->raw.len);
+			br->resp_len = resp->raw.len;
+			br->resp_status = resp->status;
+		}
+	}
+	feed(c, i, resp->status, resp);
+	settle(c);
+}
+
+static void branch_failure(struct sip_tsx *t, void *arg, int err)
+{
+	struct proxy_branch *br = arg;
+	struct proxy_ctx *c = br->ctx;
+
+	(void)err;
+	br->tsx = NULL;
+	sip_tsx_set_tu(t, NULL, NULL);
+	feed(c, (unsigned)(br - c->br), 408, NULL);
+	settle(c);
+}
+
+static void branch_gone(struct sip_tsx *t, void *arg)
+{
+	struct proxy_branch *br = arg;
+
+	(void)t;
+	br->tsx = NULL;
+}
+
+static const struct sip_tsx_tu branch_tu = {
+	.on_response = branch_response,
+	.on_failure = branch_failure,
+	.on_terminated = branch_gone,
+};
+
+static void server_gone(struct sip_tsx *t, void *arg)
+{
+	struct proxy_ctx *c = arg;
+
+	(void)t;
+	c->server = NULL;
+}
+
+static const struct sip_tsx_tu server_tu = { .on_terminated = server_gone };
+
+/* --- targets ------------------------------------------------------------ */
+
+/* A next hop named by a URI: numeric addresses only (no DNS yet), UDP. */
+static int peer_from_uri(const struct sip_uri *u, struct sip_peer *out)
+{
+	char text[ADDR_STR_MAX + 8];
+	const char *why;
+	struct str tp;
+
+	if (sip_param_get(u->params, STR("transport"), &tp) && !str_ieq(tp, STR("udp"))) {
+		return -ENOTSUP;
+	}
+	if (u->host.len >= ADDR_STR_MAX) {
+		return -EINVAL;
+	}
+	snprintf(text, sizeof(text), "%.*s:%u", STR_FMT(u->host), u->port ? u->port : 5060);
+	memset(out, 0, sizeof(*out));
+	out->proto = SIP_PROTO_UDP;
+	return addr_parse(text, &out->addr, &why);
+}
+
+/* Where a registered device is reached: over its own connection for TCP
+ * and TLS (RFC 5626 flows), else at its Contact when that is numeric, else
+ * at the address it registered from. */
+static int peer_from_binding(const struct location_binding *b, struct sip_peer *out)
+{
+	char src[LOCATION_SOURCE_MAX + 1];
+	struct sip_uri u;
+	const char *why;
+
+	if (b->proto == SIP_PROTO_UDP && sip_parse_uri(b->uri, &u) == 0 &&
+		peer_from_uri(&u, out) == 0) {
+		return 0;
+	}
+	memset(out, 0, sizeof(*out));
+	out->proto = (enum sip_proto)b->proto;
+	out->conn = b->conn;
+	if (str_copy_cstr(b->source, src, sizeof(src)) < 0) {
+		return -EINVAL;
+	}
+	return addr_parse(src, &out->addr, &why);
+}
+
+/* The blob: the request, the fixed top Via, then each target's strings. */
+static int ctx_setup(struct proxy_ctx *c, struct sip_req *r, const struct str *uris,
+	const struct str *paths, unsigned n)
+{
+	size_t len = r->m->raw.len + r->top_via.len;
+	char *p;
+
+	for (unsigned i = 0; i < n; i++) {
+		len += uris[i].len + paths[i].len;
+	}
+	c->blob = malloc(len ? len : 1);
+	if (!c->blob) {
+		return -ENOMEM;
+	}
+	p = c->blob;
+	memcpy(p, r->m->raw.p, r->m->raw.len);
+	c->req_len = r->m->raw.len;
+	p += r->m->raw.len;
+	memcpy(p, r->top_via.p, r->top_via.len);
+	c->top_via = str_make(p, r->top_via.len);
+	p += r->top_via.len;
+	for (unsigned i = 0; i < n; i++) {
+		memcpy(p, uris[i].p, uris[i].len);
+		c->br[i].uri = str_make(p, uris[i].len);
+		p += uris[i].len;
+		memcpy(p, paths[i].p, paths[i].len);
+		c->br[i].path = str_make(p, paths[i].len);
+		p += paths[i].len;
+		c->br[i].ctx = c;
+	}
+	c->n = (uint8_t)n;
+	return 0;
+}
+
+/* Forks r to n targets in the groups given (group_of, ring times). */
+static void run(struct sip_req *r, const struct str *uris, const struct str *paths,
+	const struct sip_peer *peers, const uint8_t *group_of, unsigned n_groups, unsigned n)
+{
+	const struct sip_msg *m = r->m;
+	uint32_t ring[FORK_MAX_BRANCHES];
+	struct proxy_ctx *c = ctx_alloc();
+	struct fork_out out;
+	bool invite = m->method == SIP_INVITE;
+
+	if (!c) {
+		log_ratelimited(&px_rl, loop_now(), LOG_LEVEL_WARN,
+			"proxy: all %d contexts busy (CONFIG_PROXY_MAX_CTX)", CONFIG_PROXY_MAX_CTX);
+		sip_endpoint_respond(r, 503, "Service Unavailable", "Retry-After: 5\r\n");
+		return;
+	}
+	for (unsigned g = 0; g < n_groups; g++) {
+		ring[g] = px_lim.ring_ms;
+	}
+	if (ctx_setup(c, r, uris, paths, n) < 0 ||
+		fork_init(&c->fork, invite, n, group_of, ring, n_groups) < 0) {
+		ctx_free(c);
+		sip_endpoint_respond(r, 500, "Server Internal Error", NULL);
+		return;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		c->br[i].peer = peers[i];
+	}
+	rand_hex(c->to_tag, 8);
+	c->up = r->reply;
+	c->server = r->tsx;
+	c->record_route = invite || m->method == SIP_SUBSCRIBE || m->method == SIP_REFER;
+	sip_tsx_set_tu(r->tsx, &server_tu, c);
+	px_stats.requests++;
+	/* 16.2 / 17.2.1: an INVITE hears from us at once. */
+	if (invite) {
+		sip_endpoint_respond(r, 100, "Trying", NULL);
+	}
+	fork_start(&c->fork, loop_now(), &out);
+	apply(c, &out, NULL);
+	settle(c);
+}
+
+/* A user's devices, highest q first, equal q in parallel (16.6). A GRUU
+ * (RFC 5627 ;gr=) names one device. */
+static void to_user(struct sip_req *r)
+{
+	const struct sip_msg *m = r->m;
+	struct str user = m->ruri.user;
+	struct location_aor aor;
+	struct users_user u;
+	struct str uris[FORK_MAX_BRANCHES], paths[FORK_MAX_BRANCHES];
+	struct sip_peer peers[FORK_MAX_BRANCHES];
+	uint16_t q[FORK_MAX_BRANCHES];
+	uint8_t order[FORK_MAX_BRANCHES], group_of[FORK_MAX_BRANCHES];
+	struct str gr;
+	bool want_gr = sip_param_get(m->ruri.params, STR("gr"), &gr);
+	unsigned n = 0, n_groups;
+
+	if (users_get(store_loop_txn(px_st), user, &u) < 0) {
+		px_stats.not_found++;
+		sip_endpoint_respond(r, 404, "Not Found", NULL);
+		return;
+	}
+	if (location_get(store_loop_txn(px_st), user, loop_wall(), &aor) < 0) {
+		sip_endpoint_respond(r, 500, "Bindings Unreadable", NULL);
+		return;
+	}
+	for (unsigned i = 0; i < aor.n && n < FORK_MAX_BRANCHES; i++) {
+		const struct location_binding *b = &aor.b[i];
+		if (want_gr &&
+			!(b->instance.len == gr.len + 2 &&
+				memcmp(b->instance.p + 1, gr.p, gr.len) == 0)) {
+			continue;
+		}
+		if (peer_from_binding(b, &peers[n]) < 0) {
+			continue;
+		}
+		uris[n] = b->uri;
+		paths[n] = b->path;
+		q[n] = b->q;
+		n++;
+	}
+	if (n == 0) {
+		px_stats.offline++;
+		sip_endpoint_respond(r, 480, "Temporarily Unavailable", NULL);
+		return;
+	}
+	{
+		struct str su[FORK_MAX_BRANCHES], sp[FORK_MAX_BRANCHES];
+		struct sip_peer pe[FORK_MAX_BRANCHES];
+		n_groups = fork_group_by_q(q, n, order, group_of);
+		for (unsigned i = 0; i < n; i++) {
+			su[i] = uris[order[i]];
+			sp[i] = paths[order[i]];
+			pe[i] = peers[order[i]];
+		}
+		run(r, su, sp, pe, group_of, n_groups, n);
+	}
+}
+
+static void on_request(struct sip_req *r)
+{
+	const struct sip_msg *m = r->m;
+	const struct sip_hdr *route_h;
+	struct sip_nameaddr na;
+	struct sip_peer peer;
+	uint8_t group0 = 0;
+	bool pop = top_route_is_us(m, &route_h, &na);
+	const struct sip_hdr *next = route_h;
+	struct str next_val = route_h ? route_h->value : STR_NULL;
+
+	/* 16.4: past our own Route value, the next one decides. */
+	if (pop) {
+		next_val = value_rest(route_h->value, na.text);
+		if (!next_val.len) {
+			next = sip_msg_hdr_next(m, route_h);
+			next_val = next ? next->value : STR_NULL;
+		}
+	}
+	if (next_val.len) {
+		struct str rest;
+		if (sip_parse_nameaddr(next_val, &na, &rest) < 0 || !na.uri.scheme ||
+			peer_from_uri(&na.uri, &peer) < 0) {
+			sip_endpoint_respond(r, 400, "Bad Route", NULL);
+			return;
+		}
+		run(r, &m->ruri_str, &(struct str){ 0 }, &peer, &group0, 1, 1);
+		return;
+	}
+	if (m->ruri.user.len && sip_endpoint_uri_is_us(&m->ruri)) {
+		to_user(r);
+		return;
+	}
+	if (m->to.tag.len && !sip_endpoint_uri_is_us(&m->ruri)) {
+		/* Inside a dialog: straight to the far end's contact. */
+		if (peer_from_uri(&m->ruri, &peer) < 0) {
+			sip_endpoint_respond(r, 416, "Unsupported URI Scheme", NULL);
+			return;
+		}
+		run(r, &m->ruri_str, &(struct str){ 0 }, &peer, &group0, 1, 1);
+		return;
+	}
+	px_stats.denied++;
+	sip_endpoint_respond(r, 403, "Relaying Denied", NULL);
+}
+
+/* 16.10: the CANCEL is answered here, and cancels every branch. */
+static void on_cancel(struct sip_req *r)
+{
+	struct sip_tsx *inv = sip_tsx_server_find_invite(r->m);
+	struct fork_out out;
+
+	if (!inv) {
+		sip_endpoint_respond(r, 481, "Call/Transaction Does Not Exist", NULL);
+		return;
+	}
+	sip_endpoint_respond(r, 200, "OK", NULL);
+	for (size_t i = 0; i < CONFIG_PROXY_MAX_CTX; i++) {
+		struct proxy_ctx *c = &px_ctx[i];
+		if (c->used && c->server == inv) {
+			fork_cancel(&c->fork, loop_now(), &out);
+			apply(c, &out, NULL);
+			settle(c);
+			return;
+		}
+	}
+}
+
+/* An ACK for a 2xx goes end to end, statelessly (16.11 would forward it
+ * like any request; it has no transaction and gets no answer). */
+static void on_ack(struct sip_req *r)
+{
+	const struct sip_msg *m = r->m;
+	const struct sip_hdr *route_h;
+	struct sip_nameaddr na;
+	struct sip_peer peer;
+	struct proxy_ctx c = { 0 };
+	struct str rest;
+	struct buf b;
+	bool pop = top_route_is_us(m, &route_h, &na);
+	struct str next_val = route_h ? route_h->value : STR_NULL;
+	const struct sip_uri *hop = &m->ruri;
+
+	if (pop) {
+		const struct sip_hdr *nx;
+		next_val = value_rest(route_h->value, na.text);
+		nx = next_val.len ? route_h : sip_msg_hdr_next(m, route_h);
+		if (!next_val.len && nx) {
+			next_val = nx->value;
+		}
+	}
+	if (next_val.len) {
+		if (sip_parse_nameaddr(next_val, &na, &rest) < 0 || !na.uri.scheme) {
+			return;
+		}
+		hop = &na.uri;
+	} else if (sip_endpoint_uri_is_us(&m->ruri)) {
+		return; /* an ACK for us ends here */
+	}
+	if (peer_from_uri(hop, &c.br[0].peer) < 0) {
+		return;
+	}
+	peer = c.br[0].peer;
+	c.top_via = r->top_via;
+	c.br[0].uri = m->ruri_str;
+	c.n = 1;
+	buf_init(&b, px_out, sizeof(px_out));
+	if (build_request(&c, m, 0, &b) == 0) {
+		px_stats.stateless++;
+		sip_tport_send(&peer, b.p, b.len);
+	}
+}
+
+/* 16.7: a response with no transaction (a retransmitted 2xx after the
+ * INVITE transaction ended) goes up by its Via, statelessly, when the top
+ * Via is ours. */
+static void on_stray_response(const struct sip_msg *m, const struct sip_peer *src)
+{
+	char hostport[ADDR_STR_MAX];
+	char self[ADDR_STR_MAX];
+	struct sip_via next;
+	struct str rest;
+	struct sip_peer to;
+	const char *why;
+	const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_VIA);
+	struct str after;
+	struct buf b;
+
+	(void)src;
+	if (!h || m->n_via < 2 || sip_endpoint_hostport(SIP_PROTO_UDP, self, sizeof(self)) < 0) {
+		return;
+	}
+	snprintf(hostport, sizeof(hostport), "%.*s:%u", STR_FMT(m->via.host),
+		m->via.port ? m->via.port : 5060);
+	if (strcmp(hostport, self) != 0) {
+		return;
+	}
+	after = value_rest(h->value, m->via.text);
+	if (!after.len) {
+		const struct sip_hdr *h2 = sip_msg_hdr_next(m, h);
+		after = h2 ? h2->value : STR_NULL;
+	}
+	if (!after.len || sip_parse_via(after, &next, &rest) < 0 ||
+		!str_ieq(next.transport, STR("UDP"))) {
+		return;
+	}
+	/* 18.2.2: received and rport of the next Via say where it came from. */
+	snprintf(hostport, sizeof(hostport), "%.*s:%u",
+		STR_FMT(next.received.len ? next.received : next.host),
+		next.rport_value ? next.rport_value : (next.port ? next.port : 5060));
+	memset(&to, 0, sizeof(to));
+	to.proto = SIP_PROTO_UDP;
+	if (addr_parse(hostport, &to.addr, &why) < 0) {
+		return;
+	}
+	buf_init(&b, px_out, sizeof(px_out));
+	if (build_response(m, STR_NULL, &b) == 0) {
+		px_stats.stateless++;
+		sip_tport_send(&to, b.p, b.len);
+	}
+}
+
+static const struct sip_endpoint_router px_router = {
+	.request = on_request,
+	.ack = on_ack,
+	.cancel = on_cancel,
+	.response = on_stray_response,
+};
+
+int proxy_init(struct store *st, const struct proxy_limits *l)
+{
+	px_ctx = calloc(CONFIG_PROXY_MAX_CTX, sizeof(*px_ctx));
+	if (!px_ctx) {
+		return -ENOMEM;
+	}
+	px_st = st;
+	px_lim = *l;
+	px_pool.used = px_pool.high = 0;
+	sip_endpoint_set_router(&px_router);
+	return 0;
+}
+
+void proxy_set_limits(const struct proxy_limits *l)
+{
+	px_lim = *l;
+}
+
+void proxy_fini(void)
+{
+	sip_endpoint_set_router(NULL);
+	for (size_t i = 0; px_ctx && i < CONFIG_PROXY_MAX_CTX; i++) {
+		if (px_ctx[i].used) {
+			ctx_free(&px_ctx[i]);
+		}
+	}
+	free(px_ctx);
+	px_ctx = NULL;
+}
+
+void proxy_stats(struct proxy_stats *out, struct pool_stats *ctx)
+{
+	*out = px_stats;
+	*ctx = px_pool;
+}

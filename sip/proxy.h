@@ -1,0 +1,46 @@
+/* The stateful forking proxy (RFC 3261 16): routes every request that is
+ * not for the server itself. A request for a user of our domain goes to
+ * the user's registered devices (sip/location), grouped by q-value and
+ * forked by sip/fork, each branch a client transaction; a request inside
+ * a dialog we record-routed, or with a Route beyond us, goes to its next
+ * hop (loose routing, 16.4 and 16.6 step 6). Requests for other domains
+ * are refused (403) until an outbound route exists.
+ *
+ * Contexts live in a fixed pool (CONFIG_PROXY_MAX_CTX); one more request
+ * gets 503 with Retry-After. Loop thread only.
+ *
+ * Not yet: caller preferences (RFC 3841), per-user ring plans, storing
+ * MESSAGEs for devices that are offline, strict routing, outgoing TCP
+ * connections (a branch over TCP or TLS needs the device's registered
+ * connection), DNS (next hops are numeric addresses). */
+#ifndef SIP_PROXY_H
+#define SIP_PROXY_H
+
+#include <stdint.h>
+
+#include "core/pool.h"
+#include "core/store.h"
+
+struct proxy_limits {
+	uint32_t ring_ms; /* how long a group of devices rings (INVITE) */
+};
+
+/* Allocates the context pool and takes over routing at the endpoint
+ * (-ENOMEM). st must outlive the proxy. */
+int proxy_init(struct store *st, const struct proxy_limits *l);
+void proxy_set_limits(const struct proxy_limits *l);
+/* Ends every context (their transactions are gone with the endpoint,
+ * which is stopped first). */
+void proxy_fini(void);
+
+struct proxy_stats {
+	uint64_t requests; /* routed in a context */
+	uint64_t branches; /* client transactions started */
+	uint64_t not_found; /* 404: no such user */
+	uint64_t offline; /* 480: a user with no device registered */
+	uint64_t denied; /* 403: another domain */
+	uint64_t stateless; /* ACKs and 2xx retransmissions forwarded */
+};
+void proxy_stats(struct proxy_stats *out, struct pool_stats *ctx);
+
+#endif
