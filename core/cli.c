@@ -13,6 +13,7 @@
 #include "core/store.h"
 #include "core/users.h"
 #include "sip/location.h"
+#include "sip/ringplan.h"
 #if ENABLE_TLS
 #include "core/cert.h"
 #endif
@@ -37,6 +38,12 @@ const char cli_usage[] =
 	"  user del USER               delete a user\n"
 	"  user list                   every user with the date it was added\n"
 	"  user show USER              a user and the devices registered now\n"
+	"  user ring-plan USER         the order in which a call rings the user's devices\n"
+	"  user ring-plan USER set GROUP...\n"
+	"                              set it: each GROUP is DEV[,DEV...][/SECONDS]\n"
+	"                              (DEV: urn:uuid:..., sip:... or *), the last may\n"
+	"                              be @OTHERUSER[/SECONDS]; 20 s unless given\n"
+	"  user ring-plan USER clear   remove it (devices ring by q-value)\n"
 #if ENABLE_TLS
 	"  cert show                   the TLS certificate in the store\n"
 	"  cert import CHAIN.pem [KEY.pem]\n"
@@ -424,6 +431,147 @@ static int user_set(struct store *st, bool add, const char *name, const char *ar
 	return 0;
 }
 
+/* The user must exist for every ring-plan command. */
+static int ring_plan_user(struct store *st, const char *verb, const char *name)
+{
+	struct users_user u;
+	int rc = users_get(store_loop_txn(st), str_cstr(name), &u);
+
+	explicit_bzero(&u, sizeof(u));
+	if (rc == -ENOENT) {
+		return fail("%s: no user '%s'", verb, name);
+	}
+	if (rc < 0) {
+		return fail("%s: %s", verb, store_strerror(rc));
+	}
+	return 0;
+}
+
+static int ring_plan_print(const struct ringplan *p)
+{
+	char mem[RINGPLAN_TEXT_MAX + 1];
+	struct buf b;
+
+	buf_init(&b, mem, sizeof(mem));
+	ringplan_format(p, &b);
+	printf("%s\n", buf_cstr(&b));
+	return 0;
+}
+
+static int ring_plan_show(struct store *st, const char *name)
+{
+	struct ringplan p;
+	int rc = ring_plan_user(st, "user ring-plan", name);
+
+	if (rc) {
+		return rc;
+	}
+	rc = ringplan_get(store_loop_txn(st), str_cstr(name), &p);
+	if (rc == -ENOENT) {
+		printf("no ring plan: devices ring by q-value\n");
+		return 0;
+	}
+	if (rc < 0) {
+		return fail("user ring-plan: the ring plan of %s is unreadable: %s", name,
+			store_strerror(rc));
+	}
+	return ring_plan_print(&p);
+}
+
+/* argv: the groups, joined with spaces (one argument may hold several). */
+static int ring_plan_set(struct store *st, const char *name, int argc, char **argv)
+{
+	static const char verb[] = "user ring-plan set";
+	char mem[RINGPLAN_TEXT_MAX + 1];
+	char nu[USERS_NAME_MAX + 1];
+	struct ringplan p;
+	struct buf b;
+	const char *why;
+	int rc = ring_plan_user(st, verb, name);
+
+	if (rc) {
+		return rc;
+	}
+	buf_init(&b, mem, sizeof(mem));
+	for (int i = 0; i < argc; i++) {
+		if (i) {
+			buf_put_char(&b, ' ');
+		}
+		buf_put_cstr(&b, argv[i]);
+	}
+	if (b.err || b.len > RINGPLAN_TEXT_MAX) {
+		return fail("%s: the ring plan is longer than its limit (16 devices of up to 256 "
+			    "characters)%s",
+			verb, "");
+	}
+	if (ringplan_parse(buf_str(&b), &p, &why) < 0) {
+		return fail("%s: %s", verb, why);
+	}
+	if (p.next_user.len) {
+		struct users_user u;
+		str_copy_cstr(p.next_user, nu, sizeof(nu));
+		if (strcmp(nu, name) == 0) {
+			return fail("%s: @%s is the user itself: the last group rings another user",
+				verb, nu);
+		}
+		rc = users_get(store_loop_txn(st), p.next_user, &u);
+		explicit_bzero(&u, sizeof(u));
+		if (rc == -ENOENT) {
+			return fail("%s: no user '%s' (the @USER group)", verb, nu);
+		}
+		if (rc < 0) {
+			return fail("%s: %s", verb, store_strerror(rc));
+		}
+	}
+	rc = ringplan_put(st, str_cstr(name), &p);
+	if (rc == 0) {
+		rc = store_flush(st);
+	}
+	if (rc < 0) {
+		return fail("%s: %s", verb, store_strerror(rc));
+	}
+	printf("ring plan of %s: ", name);
+	return ring_plan_print(&p);
+}
+
+static int ring_plan_clear(struct store *st, const char *name)
+{
+	int rc = ring_plan_user(st, "user ring-plan clear", name);
+
+	if (rc) {
+		return rc;
+	}
+	rc = ringplan_del(st, str_cstr(name));
+	if (rc == -ENOENT) {
+		printf("%s has no ring plan: devices ring by q-value\n", name);
+		return 0;
+	}
+	if (rc == 0) {
+		rc = store_flush(st);
+	}
+	if (rc < 0) {
+		return fail("user ring-plan clear: %s%s", store_strerror(rc), "");
+	}
+	printf("ring plan of %s removed: devices ring by q-value\n", name);
+	return 0;
+}
+
+static int user_ring_plan(struct store *st, int argc, char **argv)
+{
+	if (argc == 3) {
+		return ring_plan_show(st, argv[2]);
+	}
+	if (argc == 4 && strcmp(argv[3], "clear") == 0) {
+		return ring_plan_clear(st, argv[2]);
+	}
+	if (argc >= 5 && strcmp(argv[3], "set") == 0) {
+		return ring_plan_set(st, argv[2], argc - 4, argv + 4);
+	}
+	return fail("user ring-plan: expected 'user ring-plan USER', 'user ring-plan USER set "
+		    "GROUP...' or 'user ring-plan USER clear'%s%s",
+		"", "");
+}
+
 static int cmd_user(struct store *st, int argc, char **argv)
 {
 	const char *sub = argc > 1 ? argv[1] : "";
@@ -438,21 +586,25 @@ static int cmd_user(struct store *st, int argc, char **argv)
 	if (argc == 3 && strcmp(sub, "del") == 0) {
 		return user_del(st, argv[2]);
 	}
+	if (argc >= 3 && strcmp(sub, "ring-plan") == 0) {
+		return user_ring_plan(st, argc, argv);
+	}
 	if (set && argc == 3) {
 		return user_set(st, sub[0] == 'a', argv[2], NULL);
 	}
 	if (set && argc == 5 && strcmp(argv[3], "--password") == 0) {
 		return user_set(st, sub[0] == 'a', argv[2], argv[4]);
 	}
-	return fail("user: expected 'user add|passwd USER [--password PW]', 'user del USER' or "
-		    "'user list|show'%s%s",
+	return fail("user: expected 'user add|passwd USER [--password PW]', 'user del USER', "
+		    "'user list|show' or 'user ring-plan USER ...'%s%s",
 		"", "");
 }
 
 static const struct cli_cmd cmds[] = {
 	{ "settings", cmd_settings, "settings show | settings set NAME VALUE" },
 	{ "user", cmd_user,
-		"user add|passwd USER [--password PW] | user del|show USER | user list" },
+		"user add|passwd USER [--password PW] | user del|show USER | user list | "
+		"user ring-plan USER [set GROUP... | clear]" },
 #if ENABLE_TLS
 	{ "cert", cmd_cert, "cert show | cert import CHAIN.pem [KEY.pem]" },
 #endif

@@ -45,6 +45,7 @@ static const char *const db_names[STORE_DB_COUNT] = {
 	[STORE_DB_MESSAGES] = "messages",
 	[STORE_DB_CERTS] = "certs",
 	[STORE_DB_AUDIT] = "audit",
+	[STORE_DB_RINGPLANS] = "ringplans",
 };
 
 /* Schema 1 is the first: nothing to migrate yet. */
@@ -116,7 +117,8 @@ static int write_schema(struct store_txn *t, unsigned schema)
 }
 
 /* Opens the named databases and brings the schema up to date, in one write
- * transaction. */
+ * transaction. MDB_CREATE: a store written by an older build gains the
+ * databases added since (a new kind of record needs no migration). */
 static int setup(struct store *st, const struct store_migration *mig, char *why, size_t why_len)
 {
 	struct store_txn t = { .st = st };

@@ -39,6 +39,7 @@ enum store_db {
 	STORE_DB_MESSAGES,
 	STORE_DB_CERTS,
 	STORE_DB_AUDIT,
+	STORE_DB_RINGPLANS, /* sip/ringplan.h */
 	STORE_DB_COUNT
 };
 
@@ -61,7 +62,9 @@ struct store_migration {
 /* Opens (creating when missing) the store in dir, which is created if it
  * does not exist. map_mb bounds its size. mig NULL means this build's
  * schema. A store written by a newer schema is refused (-EPROTO), as is one
- * whose migration fails. On error returns NULL, sets *err, and writes a
+ * whose migration fails. A database of enum store_db that the store lacks
+ * (one added by a later build) is created empty; databases unknown to this
+ * build are left alone. On error returns NULL, sets *err, and writes a
  * one-line reason to why. */
 struct store *store_open(const char *dir, size_t map_mb, const struct store_migration *mig,
 	int *err, char *why, size_t why_len);

@@ -100,10 +100,13 @@ int users_del(struct store *st, struct str name)
 	store_mark_durable(st);
 	rc = store_del(st, STORE_DB_USERS, name);
 	if (rc == 0) {
-		/* Its devices go with it: the location record has the same key. */
-		int brc = store_del(st, STORE_DB_BINDINGS, name);
-		if (brc < 0 && brc != -ENOENT) {
-			rc = brc;
+		/* Its devices and its ring plan go with it: same key. */
+		static const enum store_db with_user[] = { STORE_DB_BINDINGS, STORE_DB_RINGPLANS };
+		for (size_t i = 0; i < sizeof(with_user) / sizeof(with_user[0]); i++) {
+			int drc = store_del(st, with_user[i], name);
+			if (drc < 0 && drc != -ENOENT && rc == 0) {
+				rc = drc;
+			}
 		}
 	}
 	return rc;

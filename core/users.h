@@ -44,7 +44,9 @@ bool users_name_valid(struct str name);
 int users_add(
 	struct store *st, struct str name, struct str realm, struct str password, uint64_t now_s);
 /* -ENOENT when there is no such user. The user's registered devices
- * (STORE_DB_BINDINGS, same key) are deleted with it. */
+ * (STORE_DB_BINDINGS) and ring plan (STORE_DB_RINGPLANS), same key, are
+ * deleted with it. Other users' plans that ring it as their last group
+ * keep the name (a missing user rings no one). */
 int users_del(struct store *st, struct str name);
 /* Keeps the creation time; -ENOENT when there is no such user. */
 int users_set_password(struct store *st, struct str name, struct str realm, struct str password);

@@ -2,6 +2,7 @@
 #include <lmdb.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/store.h"
 #include "tests/unit/unit.h"
@@ -229,6 +230,72 @@ static void schema_migration_hook(void)
 	store_close(st);
 }
 
+/* A store written before STORE_DB_RINGPLANS existed: made here with LMDB
+ * directly, holding the databases of that build and a schema-1 record. */
+static void old_store_gains_new_databases(void)
+{
+	static const char *const old_dbs[] = { "meta", "settings", "users", "bindings", "presence",
+		"subscriptions", "messages", "certs", "audit" };
+	const char *d = fresh_dir();
+	char path[300];
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val k = { 6, "schema" };
+	MDB_val v = { 5, "\x01\x00\x00\x00\x01" };
+	MDB_val uk = { 5, "alice" };
+	MDB_val uv = { 3, "rec" };
+	struct store *st;
+	struct str got;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s", d);
+	CHECK(mkdir(path, 0700) == 0);
+	snprintf(path, sizeof(path), "%s/sipbox.mdb", d);
+	CHECK_INT(mdb_env_create(&env), 0);
+	CHECK_INT(mdb_env_set_maxdbs(env, 16), 0);
+	CHECK_INT(mdb_env_open(env, path, MDB_NOSUBDIR, 0600), 0);
+	CHECK_INT(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	for (size_t i = 0; i < sizeof(old_dbs) / sizeof(old_dbs[0]); i++) {
+		CHECK_INT(mdb_dbi_open(txn, old_dbs[i], MDB_CREATE, &dbi), 0);
+		if (i == 0) {
+			CHECK_INT(mdb_put(txn, dbi, &k, &v, 0), 0);
+		} else if (strcmp(old_dbs[i], "users") == 0) {
+			CHECK_INT(mdb_put(txn, dbi, &uk, &uv, 0), 0);
+		}
+	}
+	/* the old store has no ringplans database */
+	CHECK_INT(mdb_dbi_open(txn, "ringplans", 0, &dbi), MDB_NOTFOUND);
+	CHECK_INT(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+
+	st = open_ok(d, NULL);
+	if (!st) {
+		return;
+	}
+	CHECK_INT(store_schema(st), 1);
+	CHECK_INT(store_get(st, STORE_DB_USERS, STR("alice"), &got), 0);
+	CHECK(str_eq(got, STR("rec")));
+	CHECK_INT(store_get(st, STORE_DB_RINGPLANS, STR("alice"), &got), -ENOENT);
+	CHECK_INT(store_put(st, STORE_DB_RINGPLANS, STR("alice"), STR("plan")), 0);
+	CHECK_INT(store_flush(st), 0);
+	store_close(st);
+
+	/* It is a named database of the file now, and keeps its record. */
+	CHECK_INT(mdb_env_create(&env), 0);
+	CHECK_INT(mdb_env_set_maxdbs(env, STORE_DB_COUNT), 0);
+	CHECK_INT(mdb_env_open(env, path, MDB_NOSUBDIR | MDB_RDONLY, 0600), 0);
+	CHECK_INT(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+	rc = mdb_dbi_open(txn, "ringplans", 0, &dbi);
+	CHECK_INT(rc, 0);
+	if (rc == 0) {
+		CHECK_INT(mdb_get(txn, dbi, &uk, &uv), 0);
+		CHECK(uv.mv_size == 4 && memcmp(uv.mv_data, "plan", 4) == 0);
+	}
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+}
+
 static void unusable_folder(void)
 {
 	char why[256] = "";
@@ -251,4 +318,5 @@ static void unusable_folder(void)
 
 UNIT_SUITE(store, UNIT_TEST(put_get_group_commit), UNIT_TEST(survives_reopen),
 	UNIT_TEST(scan_by_prefix), UNIT_TEST(map_full_fails_whole_group),
-	UNIT_TEST(schema_migration_hook), UNIT_TEST(unusable_folder));
+	UNIT_TEST(schema_migration_hook), UNIT_TEST(old_store_gains_new_databases),
+	UNIT_TEST(unusable_folder));
