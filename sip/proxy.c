@@ -13,11 +13,13 @@
 #include "core/rand.h"
 #include "core/timer.h"
 #include "core/users.h"
+#include "sip/callerprefs.h"
 #include "sip/endpoint.h"
 #include "sip/fork.h"
 #include "sip/location.h"
 #include "sip/msg.h"
 #include "sip/parse.h"
+#include "sip/ringplan.h"
 #include "sip/tsx.h"
 
 struct proxy_ctx;
@@ -574,10 +576,10 @@ static int ctx_setup(struct proxy_ctx *c, struct sip_req *r, const struct str *u
 
 /* Forks r to n targets in the groups given (group_of, ring times). */
 static void run(struct sip_req *r, const struct str *uris, const struct str *paths,
-	const struct sip_peer *peers, const uint8_t *group_of, unsigned n_groups, unsigned n)
+	const struct sip_peer *peers, const uint8_t *group_of, const uint32_t *ring, unsigned n_groups,
+	unsigned n)
 {
 	const struct sip_msg *m = r->m;
-	uint32_t ring[FORK_MAX_BRANCHES];
 	struct proxy_ctx *c = ctx_alloc();
 	struct fork_out out;
 	bool invite = m->method == SIP_INVITE;
@@ -587,9 +589,6 @@ static void run(struct sip_req *r, const struct str *uris, const struct str *pat
 			"proxy: all %d contexts busy (CONFIG_PROXY_MAX_CTX)", CONFIG_PROXY_MAX_CTX);
 		sip_endpoint_respond(r, 503, "Service Unavailable", "Retry-After: 5\r\n");
 		return;
-	}
-	for (unsigned g = 0; g < n_groups; g++) {
-		ring[g] = px_lim.ring_ms;
 	}
 	if (ctx_setup(c, r, uris, paths, n) < 0 ||
 		fork_init(&c->fork, invite, n, group_of, ring, n_groups) < 0) {
@@ -615,22 +614,107 @@ static void run(struct sip_req *r, const struct str *uris, const struct str *pat
 	settle(c);
 }
 
-/* A user's devices, highest q first, equal q in parallel (16.6). A GRUU
- * (RFC 5627 ;gr=) names one device. */
+/* The targets of one request, in ringing order, with their groups. */
+struct targets {
+	unsigned n;
+	unsigned n_groups;
+	struct str uri[FORK_MAX_BRANCHES];
+	struct str path[FORK_MAX_BRANCHES];
+	struct sip_peer peer[FORK_MAX_BRANCHES];
+	uint8_t group_of[FORK_MAX_BRANCHES];
+	uint32_t ring_ms[FORK_MAX_BRANCHES];
+};
+
+/* Appends binding b to group g (numbered from 0 in ringing order). */
+static void target_add(struct targets *t, const struct location_binding *b, unsigned g, uint32_t ring_ms)
+{
+	if (t->n == FORK_MAX_BRANCHES || peer_from_binding(b, &t->peer[t->n]) < 0) {
+		return;
+	}
+	t->uri[t->n] = b->uri;
+	t->path[t->n] = b->path;
+	t->group_of[t->n] = (uint8_t)g;
+	t->ring_ms[g] = ring_ms;
+	if (g + 1 > t->n_groups) {
+		t->n_groups = g + 1;
+	}
+	t->n++;
+}
+
+/* A per-user ring plan decides the order (sip/ringplan): its groups in
+ * turn, empty ones skipped, then another user's devices. */
+static void plan_targets(struct targets *t, const struct ringplan *plan,
+	const struct location_aor *aor, const int *qa)
+{
+	uint8_t group_of[CONFIG_REG_MAX_BINDINGS];
+	unsigned g_out = 0;
+
+	ringplan_assign(plan, aor->b, aor->n, group_of);
+	for (unsigned g = 0; g < plan->n_groups; g++) {
+		unsigned before = t->n;
+		for (unsigned i = 0; i < aor->n; i++) {
+			if (group_of[i] == g && qa[i] >= 0) {
+				target_add(t, &aor->b[i], g_out, plan->g[g].ring_s * 1000);
+			}
+		}
+		if (t->n > before) {
+			g_out++;
+		}
+	}
+	if (plan->next_user.len) {
+		struct location_aor next;
+		if (location_get(store_loop_txn(px_st), plan->next_user, loop_wall(), &next) == 0) {
+			for (unsigned i = 0; i < next.n; i++) {
+				target_add(t, &next.b[i], g_out, plan->next_ring_s * 1000);
+			}
+		}
+	}
+}
+
+/* Without a plan: highest q first, equal q in parallel (16.6 step 1),
+ * and within a q the caller's preferred devices first (RFC 3841 7.2.4). */
+static void q_targets(struct targets *t, const struct location_aor *aor, const int *qa)
+{
+	uint16_t q[CONFIG_REG_MAX_BINDINGS];
+	unsigned order[CONFIG_REG_MAX_BINDINGS];
+	unsigned n, g = 0;
+
+	for (unsigned i = 0; i < aor->n; i++) {
+		q[i] = aor->b[i].q;
+	}
+	n = callerprefs_order(q, qa, aor->n, order);
+	for (unsigned k = 0; k < n; k++) {
+		unsigned qk = q[order[k]] == LOCATION_Q_NONE ? 1000 : q[order[k]];
+		unsigned qp = k ? (q[order[k - 1]] == LOCATION_Q_NONE ? 1000 : q[order[k - 1]]) : qk;
+		if (qk != qp && t->n) {
+			g = t->n_groups;
+		}
+		target_add(t, &aor->b[order[k]], g, px_lim.ring_ms);
+	}
+}
+
+/* A user's devices (16.5): those the caller's preferences keep (RFC 3841
+ * 7.2), in the user's ring plan's order or by q. A GRUU (RFC 5627 ;gr=)
+ * names one device. */
 static void to_user(struct sip_req *r)
 {
 	const struct sip_msg *m = r->m;
 	struct str user = m->ruri.user;
 	struct location_aor aor;
 	struct users_user u;
-	struct str uris[FORK_MAX_BRANCHES], paths[FORK_MAX_BRANCHES];
-	struct sip_peer peers[FORK_MAX_BRANCHES];
-	uint16_t q[FORK_MAX_BRANCHES];
-	uint8_t order[FORK_MAX_BRANCHES], group_of[FORK_MAX_BRANCHES];
+	struct callerprefs cp;
+	struct ringplan plan;
+	struct targets t;
+	int qa[CONFIG_REG_MAX_BINDINGS];
 	struct str gr;
 	bool want_gr = sip_param_get(m->ruri.params, STR("gr"), &gr);
-	unsigned n = 0, n_groups;
+	bool prefs;
+	unsigned kept = 0;
 
+	if (callerprefs_parse(m, &cp) < 0) {
+		sip_endpoint_respond(r, 400, cp.why, NULL);
+		return;
+	}
 	if (users_get(store_loop_txn(px_st), user, &u) < 0) {
 		px_stats.not_found++;
 		sip_endpoint_respond(r, 404, "Not Found", NULL);
@@ -640,37 +724,35 @@ static void to_user(struct sip_req *r)
 		sip_endpoint_respond(r, 500, "Bindings Unreadable", NULL);
 		return;
 	}
-	for (unsigned i = 0; i < aor.n && n < FORK_MAX_BRANCHES; i++) {
+	prefs = callerprefs_any(&cp);
+	for (unsigned i = 0; i < aor.n; i++) {
 		const struct location_binding *b = &aor.b[i];
-		if (want_gr &&
-			!(b->instance.len == gr.len + 2 &&
-				memcmp(b->instance.p + 1, gr.p, gr.len) == 0)) {
-			continue;
+		qa[i] = prefs ? callerprefs_score(&cp, b->params) : 1000;
+		if (want_gr && !(b->instance.len == gr.len + 2 &&
+				       memcmp(b->instance.p + 1, gr.p, gr.len) == 0)) {
+			qa[i] = -1;
 		}
-		if (peer_from_binding(b, &peers[n]) < 0) {
-			continue;
-		}
-		uris[n] = b->uri;
-		paths[n] = b->path;
-		q[n] = b->q;
-		n++;
+		kept += qa[i] >= 0;
 	}
-	if (n == 0) {
+	/* 7.2.4: preferences the caller did not state never leave a user
+	 * unreachable; explicit ones may. */
+	if (kept == 0 && cp.implicit && !want_gr) {
+		for (unsigned i = 0; i < aor.n; i++) {
+			qa[i] = 1000;
+		}
+	}
+	memset(&t, 0, sizeof(t));
+	if (ringplan_get(store_loop_txn(px_st), user, &plan) == 0) {
+		plan_targets(&t, &plan, &aor, qa);
+	} else {
+		q_targets(&t, &aor, qa);
+	}
+	if (t.n == 0) {
 		px_stats.offline++;
 		sip_endpoint_respond(r, 480, "Temporarily Unavailable", NULL);
 		return;
 	}
-	{
-		struct str su[FORK_MAX_BRANCHES], sp[FORK_MAX_BRANCHES];
-		struct sip_peer pe[FORK_MAX_BRANCHES];
-		n_groups = fork_group_by_q(q, n, order, group_of);
-		for (unsigned i = 0; i < n; i++) {
-			su[i] = uris[order[i]];
-			sp[i] = paths[order[i]];
-			pe[i] = peers[order[i]];
-		}
-		run(r, su, sp, pe, group_of, n_groups, n);
-	}
+	run(r, t.uri, t.path, t.peer, t.group_of, t.ring_ms, t.n_groups, t.n);
 }
 
 static void on_request(struct sip_req *r)
@@ -680,6 +762,7 @@ static void on_request(struct sip_req *r)
 	struct sip_nameaddr na;
 	struct sip_peer peer;
 	uint8_t group0 = 0;
+	uint32_t ring0 = 0;
 	bool pop = top_route_is_us(m, &route_h, &na);
 	const struct sip_hdr *next = route_h;
 	struct str next_val = route_h ? route_h->value : STR_NULL;
@@ -699,7 +782,7 @@ static void on_request(struct sip_req *r)
 			sip_endpoint_respond(r, 400, "Bad Route", NULL);
 			return;
 		}
-		run(r, &m->ruri_str, &(struct str){ 0 }, &peer, &group0, 1, 1);
+		run(r, &m->ruri_str, &(struct str){ 0 }, &peer, &group0, &ring0, 1, 1);
 		return;
 	}
 	if (m->ruri.user.len && sip_endpoint_uri_is_us(&m->ruri)) {
@@ -712,7 +795,7 @@ static void on_request(struct sip_req *r)
 			sip_endpoint_respond(r, 416, "Unsupported URI Scheme", NULL);
 			return;
 		}
-		run(r, &m->ruri_str, &(struct str){ 0 }, &peer, &group0, 1, 1);
+		run(r, &m->ruri_str, &(struct str){ 0 }, &peer, &group0, &ring0, 1, 1);
 		return;
 	}
 	px_stats.denied++;

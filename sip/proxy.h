@@ -1,7 +1,9 @@
 /* The stateful forking proxy (RFC 3261 16): routes every request that is
  * not for the server itself. A request for a user of our domain goes to
- * the user's registered devices (sip/location), grouped by q-value and
- * forked by sip/fork, each branch a client transaction; a request inside
+ * the user's registered devices (sip/location) that the caller's
+ * preferences keep (RFC 3841, sip/callerprefs), in the order of the
+ * user's ring plan (sip/ringplan) or else by q-value, forked by sip/fork,
+ * each branch a client transaction; a request inside
  * a dialog we record-routed, or with a Route beyond us, goes to its next
  * hop (loose routing, 16.4 and 16.6 step 6). Requests for other domains
  * are refused (403) until an outbound route exists.
@@ -9,8 +11,8 @@
  * Contexts live in a fixed pool (CONFIG_PROXY_MAX_CTX); one more request
  * gets 503 with Retry-After. Loop thread only.
  *
- * Not yet: caller preferences (RFC 3841), per-user ring plans, storing
- * MESSAGEs for devices that are offline, strict routing, outgoing TCP
+ * Not yet: storing MESSAGEs for devices that are offline, Request-
+ * Disposition (parsed, not acted on), strict routing, outgoing TCP
  * connections (a branch over TCP or TLS needs the device's registered
  * connection), DNS (next hops are numeric addresses). */
 #ifndef SIP_PROXY_H
