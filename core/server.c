@@ -138,6 +138,8 @@ static void snapshot_run(struct cmdq_cmd *cmd)
 	timer_stats(&s->pools[1]);
 	s->pools[2] = (struct pool_stats){ "transactions", 0, 0, 0 };
 	s->pools[3] = (struct pool_stats){ "auth sources", 0, 0, 0 };
+	s->pools[4] = (struct pool_stats){ "proxy contexts", 0, 0, 0 };
+	memset(&s->proxy, 0, sizeof(s->proxy));
 	memset(&s->sip, 0, sizeof(s->sip));
 	memset(&s->reg, 0, sizeof(s->reg));
 	memset(&s->location, 0, sizeof(s->location));
@@ -147,6 +149,7 @@ static void snapshot_run(struct cmdq_cmd *cmd)
 		registrar_stats(&s->reg);
 		location_stats(store_loop_txn(srv_store), loop_wall(), &s->location);
 		auth_stats(&s->auth);
+		proxy_stats(&s->proxy, &s->pools[4]);
 		s->pools[3].used = s->auth.sources.tracked;
 		s->pools[3].high = s->auth.sources.tracked;
 		s->pools[3].cap = s->auth.sources.cap;

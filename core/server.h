@@ -14,6 +14,7 @@
 #include "sip/auth.h"
 #include "sip/endpoint.h"
 #include "sip/location.h"
+#include "sip/proxy.h"
 #include "sip/registrar.h"
 
 struct server_opts {
@@ -29,7 +30,7 @@ struct server_opts {
 
 /* A consistent picture of the server for the web UI, taken on the loop
  * thread (server_snapshot through cmdq). */
-#define SERVER_POOLS 4
+#define SERVER_POOLS 5
 struct server_status {
 	uint64_t uptime_s;
 	unsigned schema;
@@ -40,6 +41,7 @@ struct server_status {
 	struct registrar_stats reg;
 	struct location_stats location;
 	struct auth_stats auth;
+	struct proxy_stats proxy;
 };
 
 /* Returns the process exit status: 0 after a clean stop, 2 when the data

@@ -576,8 +576,8 @@ static int ctx_setup(struct proxy_ctx *c, struct sip_req *r, const struct str *u
 
 /* Forks r to n targets in the groups given (group_of, ring times). */
 static void run(struct sip_req *r, const struct str *uris, const struct str *paths,
-	const struct sip_peer *peers, const uint8_t *group_of, const uint32_t *ring, unsigned n_groups,
-	unsigned n)
+	const struct sip_peer *peers, const uint8_t *group_of, const uint32_t *ring,
+	unsigned n_groups, unsigned n)
 {
 	const struct sip_msg *m = r->m;
 	struct proxy_ctx *c = ctx_alloc();
@@ -626,7 +626,8 @@ struct targets {
 };
 
 /* Appends binding b to group g (numbered from 0 in ringing order). */
-static void target_add(struct targets *t, const struct location_binding *b, unsigned g, uint32_t ring_ms)
+static void target_add(
+	struct targets *t, const struct location_binding *b, unsigned g, uint32_t ring_ms)
 {
 	if (t->n == FORK_MAX_BRANCHES || peer_from_binding(b, &t->peer[t->n]) < 0) {
 		return;
@@ -685,7 +686,8 @@ static void q_targets(struct targets *t, const struct location_aor *aor, const i
 	n = callerprefs_order(q, qa, aor->n, order);
 	for (unsigned k = 0; k < n; k++) {
 		unsigned qk = q[order[k]] == LOCATION_Q_NONE ? 1000 : q[order[k]];
-		unsigned qp = k ? (q[order[k - 1]] == LOCATION_Q_NONE ? 1000 : q[order[k - 1]]) : qk;
+		unsigned qp =
+			k ? (q[order[k - 1]] == LOCATION_Q_NONE ? 1000 : q[order[k - 1]]) : qk;
 		if (qk != qp && t->n) {
 			g = t->n_groups;
 		}
@@ -728,8 +730,9 @@ static void to_user(struct sip_req *r)
 	for (unsigned i = 0; i < aor.n; i++) {
 		const struct location_binding *b = &aor.b[i];
 		qa[i] = prefs ? callerprefs_score(&cp, b->params) : 1000;
-		if (want_gr && !(b->instance.len == gr.len + 2 &&
-				       memcmp(b->instance.p + 1, gr.p, gr.len) == 0)) {
+		if (want_gr &&
+			!(b->instance.len == gr.len + 2 &&
+				memcmp(b->instance.p + 1, gr.p, gr.len) == 0)) {
 			qa[i] = -1;
 		}
 		kept += qa[i] >= 0;

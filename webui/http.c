@@ -92,11 +92,17 @@ static int on_status(struct mg_connection *conn, void *cbdata)
 		(unsigned long long)s.location.users, (unsigned long long)s.location.bindings);
 	buf_printf(&b,
 		"\"auth\":{\"ok\":%llu,\"challenged\":%llu,\"failed\":%llu,\"stale\":%llu,"
-		"\"replayed\":%llu,\"throttled\":%llu,\"blocked_now\":%zu,\"blocks\":%llu}}\n",
+		"\"replayed\":%llu,\"throttled\":%llu,\"blocked_now\":%zu,\"blocks\":%llu},",
 		(unsigned long long)s.auth.ok, (unsigned long long)s.auth.challenged,
 		(unsigned long long)s.auth.failed, (unsigned long long)s.auth.stale,
 		(unsigned long long)s.auth.replayed, (unsigned long long)s.auth.sources.waits,
 		s.auth.sources.blocked, (unsigned long long)s.auth.sources.blocks);
+	buf_printf(&b,
+		"\"proxy\":{\"requests\":%llu,\"branches\":%llu,\"not_found\":%llu,"
+		"\"offline\":%llu,\"denied\":%llu,\"stateless\":%llu}}\n",
+		(unsigned long long)s.proxy.requests, (unsigned long long)s.proxy.branches,
+		(unsigned long long)s.proxy.not_found, (unsigned long long)s.proxy.offline,
+		(unsigned long long)s.proxy.denied, (unsigned long long)s.proxy.stateless);
 	if (b.err) {
 		return reply(
 			conn, 500, "application/json", STR("{\"error\":\"status too large\"}\n"));
