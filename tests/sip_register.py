@@ -13,34 +13,13 @@ usage: sip_register.py HOST PORT USER PASSWORD DOMAIN [options]
   --header 'N: v'     an extra header line (repeatable)
 """
 import argparse
-import hashlib
-import os
 import random
 import re
 import socket
 import sys
 
-
-def parse_challenges(resp):
-    out = []
-    for line in resp.split("\r\n"):
-        name, _, value = line.partition(":")
-        if name.strip().lower() not in ("www-authenticate", "proxy-authenticate"):
-            continue
-        params = dict(
-            (k.lower(), v1 if v1 else v2)
-            for k, v1, v2 in re.findall(r'(\w[\w-]*)=(?:"([^"]*)"|([^,\s]+))', value)
-        )
-        out.append(params)
-    return out
-
-
-def digest(alg, user, realm, password, method, uri, nonce, nc, cnonce):
-    h = (lambda s: hashlib.sha256(s.encode()).hexdigest()) if alg == "SHA-256" else (
-        lambda s: hashlib.md5(s.encode()).hexdigest())
-    ha1 = h(f"{user}:{realm}:{password}")
-    ha2 = h(f"{method}:{uri}")
-    return h(f"{ha1}:{nonce}:{nc}:{cnonce}:auth:{ha2}")
+sys.dont_write_bytecode = True  # no __pycache__ in tests/
+from sip_digest import answer, pick_challenge
 
 
 class Conn:
@@ -139,17 +118,11 @@ def main():
         if not resp.startswith("SIP/2.0 401") or auth and "stale=true" not in resp:
             sys.stdout.write(resp)
             return 0
-        ch = next((p for p in parse_challenges(resp) if p.get("algorithm", "MD5").upper() in ("SHA-256", "MD5")), None)
+        ch = pick_challenge(resp)
         if ch is None:
             sys.stdout.write(resp)
             return 0
-        alg = ch.get("algorithm", "MD5").upper()
-        cnonce = os.urandom(8).hex()
-        nc = "00000001"
-        r = digest(alg, a.user, ch["realm"], a.password, "REGISTER", ruri, ch["nonce"], nc, cnonce)
-        auth = (f'Authorization: Digest username="{a.user}", realm="{ch["realm"]}", '
-                f'nonce="{ch["nonce"]}", uri="{ruri}", response="{r}", algorithm={alg}, '
-                f'cnonce="{cnonce}", qop=auth, nc={nc}')
+        auth = answer(ch, a.user, a.password, "REGISTER", ruri)
         cseq += 1
     sys.stdout.write(resp)
     return 0
