@@ -562,10 +562,15 @@ static int ctx_setup(struct proxy_ctx *c, struct sip_req *r, const struct str *u
 	c->top_via = str_make(p, r->top_via.len);
 	p += r->top_via.len;
 	for (unsigned i = 0; i < n; i++) {
-		memcpy(p, uris[i].p, uris[i].len);
+		/* A path may be empty with a NULL pointer: no memcpy then. */
+		if (uris[i].len) {
+			memcpy(p, uris[i].p, uris[i].len);
+		}
 		c->br[i].uri = str_make(p, uris[i].len);
 		p += uris[i].len;
-		memcpy(p, paths[i].p, paths[i].len);
+		if (paths[i].len) {
+			memcpy(p, paths[i].p, paths[i].len);
+		}
 		c->br[i].path = str_make(p, paths[i].len);
 		p += paths[i].len;
 		c->br[i].ctx = c;

@@ -18,7 +18,7 @@
 # sipbox has that setting, else its default of 20 s.
 # tests/proxy_juliet_fake.py (NOT sipbox) stands in for sipbox to test the
 # harness itself: tests/proxy_juliet.sh tests/proxy_juliet_fake.py
-# Usage: tests/proxy_juliet.sh SIPBOX [QEMU...]
+# Usage: tests/proxy_juliet.sh SIPBOX [QEMU...]  (JULIET_KEEP=1 keeps the logs in /tmp/juliet-keep)
 set -u
 . "$(dirname "$0")/lib.sh"
 bin=$1; shift
@@ -29,6 +29,7 @@ pid="" upid=""
 cleanup() {
 	[ -n "$upid" ] && kill -KILL "$upid" 2>/dev/null
 	[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
+	[ -n "${JULIET_KEEP:-}" ] && cp -r "$tmp" /tmp/juliet-keep
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
