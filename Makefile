@@ -74,7 +74,7 @@ core-y := core/loop.c core/timer.c core/str.c core/buf.c core/arena.c \
 sip-y := sip/parse.c sip/msg.c
 sip-y += sip/tport.c sip/tport_tcp.c sip/tsx.c sip/tsx_server.c sip/tsx_client.c sip/endpoint.c
 sip-y += sip/auth.c sip/location.c sip/registrar.c sip/fork.c sip/proxy.c sip/callerprefs.c \
-	sip/ringplan.c
+	sip/ringplan.c sip/msgstore.c
 webui-$(CONFIG_WEBUI) := webui/http.c
 tls-$(CONFIG_TLS) := core/tls.c core/cert.c
 APP_SRCS := $(core-y) $(sip-y) $(webui-y) $(tls-y)
