@@ -74,7 +74,7 @@ core-y := core/loop.c core/timer.c core/str.c core/buf.c core/arena.c \
 sip-y := sip/parse.c sip/msg.c
 sip-y += sip/tport.c sip/tport_tcp.c sip/tsx.c sip/tsx_server.c sip/tsx_client.c sip/endpoint.c
 sip-y += sip/auth.c sip/location.c sip/registrar.c sip/fork.c sip/proxy.c sip/callerprefs.c \
-	sip/ringplan.c
+	sip/ringplan.c sip/msgstore.c
 webui-$(CONFIG_WEBUI) := webui/http.c
 tls-$(CONFIG_TLS) := core/tls.c core/cert.c
 APP_SRCS := $(core-y) $(sip-y) $(webui-y) $(tls-y)
@@ -220,7 +220,8 @@ size:
 # --- fuzzing (clang + libFuzzer, host build) --------------------------------
 # make fuzz [FUZZ_SECONDS=60]: every target for that long, on its corpus.
 # make test runs each for a bounded number of inputs (FUZZ_RUNS).
-FUZZ_TARGETS := rec addr sip_msg sip_uri sip_via sip_nameaddr sip_auth location callerprefs ringplan
+FUZZ_TARGETS := rec addr sip_msg sip_uri sip_via sip_nameaddr sip_auth location callerprefs ringplan \
+	msgstore
 FUZZ_SRCS_rec := core/rec.c core/buf.c core/str.c
 FUZZ_SRCS_addr := core/addr.c core/str.c
 FUZZ_SRCS_sip_msg := sip/msg.c sip/parse.c core/str.c core/buf.c core/arena.c
@@ -231,6 +232,7 @@ FUZZ_SRCS_sip_auth := sip/parse.c core/str.c
 FUZZ_SRCS_location := sip/location.c core/rec.c core/buf.c core/str.c
 FUZZ_SRCS_callerprefs := sip/callerprefs.c sip/msg.c sip/parse.c core/str.c core/buf.c core/arena.c
 FUZZ_SRCS_ringplan := sip/ringplan.c sip/parse.c core/users.c core/rec.c core/buf.c core/str.c
+FUZZ_SRCS_msgstore := sip/msgstore.c core/users.c core/rec.c core/buf.c core/str.c
 FUZZ_SECONDS ?= 60
 FUZZ_RUNS ?= 200000
 FUZZ_O := build/fuzz

@@ -90,6 +90,63 @@ int users_add(
 	return user_write(st, name, realm, password, now_s);
 }
 
+/* Keys of one user's stored messages (sip/msgstore.h: "name\0" and a
+ * u64 seq), copied out because a scan's cursor must be closed before the
+ * first write. */
+#define USERS_DEL_BATCH 32
+static struct {
+	uint8_t key[USERS_NAME_MAX + 1 + 8];
+	size_t len;
+} del_keys[USERS_DEL_BATCH];
+
+struct del_scan {
+	unsigned n;
+};
+
+static int del_collect(void *arg, struct str key, struct str val)
+{
+	struct del_scan *sc = arg;
+
+	(void)val;
+	/* Only keys the layout allows: anything longer is not a message
+	 * of this user's (and would not fit the table). */
+	if (key.len <= sizeof(del_keys[0].key)) {
+		memcpy(del_keys[sc->n].key, key.p, key.len);
+		del_keys[sc->n].len = key.len;
+		sc->n++;
+	}
+	return sc->n == USERS_DEL_BATCH;
+}
+
+/* Deletes every STORE_DB_MESSAGES record under the prefix "name\0", a
+ * batch at a time (a user can hold expired messages beyond any cap). */
+static int del_messages(struct store *st, struct str name)
+{
+	uint8_t p[USERS_NAME_MAX + 1];
+	struct str prefix = str_make(p, name.len + 1);
+
+	memcpy(p, name.p, name.len);
+	p[name.len] = 0;
+	for (;;) {
+		struct del_scan sc = { 0 };
+		int rc = store_txn_scan(
+			store_loop_txn(st), STORE_DB_MESSAGES, prefix, del_collect, &sc);
+		if (rc < 0) {
+			return rc;
+		}
+		for (unsigned i = 0; i < sc.n; i++) {
+			rc = store_del(
+				st, STORE_DB_MESSAGES, str_make(del_keys[i].key, del_keys[i].len));
+			if (rc < 0 && rc != -ENOENT) {
+				return rc;
+			}
+		}
+		if (sc.n < USERS_DEL_BATCH) {
+			return 0;
+		}
+	}
+}
+
 int users_del(struct store *st, struct str name)
 {
 	int rc;
@@ -108,6 +165,9 @@ int users_del(struct store *st, struct str name)
 				rc = drc;
 			}
 		}
+	}
+	if (rc == 0) {
+		rc = del_messages(st, name);
 	}
 	return rc;
 }

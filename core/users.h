@@ -45,7 +45,8 @@ int users_add(
 	struct store *st, struct str name, struct str realm, struct str password, uint64_t now_s);
 /* -ENOENT when there is no such user. The user's registered devices
  * (STORE_DB_BINDINGS) and ring plan (STORE_DB_RINGPLANS), same key, are
- * deleted with it. Other users' plans that ring it as their last group
+ * deleted with it, and so are its stored messages (STORE_DB_MESSAGES,
+ * keys "name\0" + seq: sip/msgstore.h). Other users' plans that ring it as their last group
  * keep the name (a missing user rings no one). */
 int users_del(struct store *st, struct str name);
 /* Keeps the creation time; -ENOENT when there is no such user. */

@@ -13,7 +13,7 @@
 	X(str) X(buf) X(arena) X(rec) X(log) X(timer) X(loop) X(store) X(cmdq) \
 	X(addr) X(settings) X(rand) X(users) X(digest) X(throttle) \
 	X(sip_parse) X(sip_msg) X(sip_tsx) X(sip_loopback) X(location) X(registrar) X(fork) X(callerprefs) \
-	X(ringplan) IF_TLS(X(tls) X(cert))
+	X(ringplan) X(msgstore) IF_TLS(X(tls) X(cert))
 /* clang-format on */
 
 #define DECLARE(m) extern const struct unit_suite unit_suite_##m;
