@@ -59,6 +59,7 @@ static void reg_limits(struct store_txn *t, struct registrar_limits *l)
 static void proxy_limits(struct store_txn *t, struct proxy_limits *l)
 {
 	l->ring_ms = settings_get_uint(t, SETTINGS_PROXY_RING_S) * 1000;
+	l->retention_s = settings_get_uint(t, SETTINGS_MSG_RETENTION_S);
 }
 
 static void auth_limits(struct store_txn *t, struct throttle_cfg *c)
@@ -122,6 +123,7 @@ static void on_tick(uint64_t now_ms)
 	(void)now_ms;
 	if (srv_sip_up) {
 		registrar_tick(loop_wall());
+		proxy_tick(loop_wall());
 	}
 	store_tick(srv_store);
 }

@@ -32,6 +32,8 @@ const struct settings_def settings_defs[] = {
 		"registration time in s when the client names none" },
 	{ SETTINGS_PROXY_RING_S, SETTINGS_KIND_UINT, 1, 600, 20,
 		"seconds a group of devices rings before the next group is tried" },
+	{ SETTINGS_MSG_RETENTION_S, SETTINGS_KIND_UINT, 60, 31536000, 604800,
+		"seconds a MESSAGE for offline devices is kept for them" },
 	{ SETTINGS_AUTH_THROTTLE_AFTER, SETTINGS_KIND_UINT, 0, 1000, 5,
 		"failed logins from one address before it must wait (503), 0 = never" },
 	{ SETTINGS_AUTH_BLOCK_AFTER, SETTINGS_KIND_UINT, 0, 10000, 20,

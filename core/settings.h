@@ -19,6 +19,7 @@
 #define SETTINGS_REG_MAX_EXPIRES "reg_max_expires_s"
 #define SETTINGS_REG_DEFAULT_EXPIRES "reg_default_expires_s"
 #define SETTINGS_PROXY_RING_S "proxy_ring_s"
+#define SETTINGS_MSG_RETENTION_S "msg_retention_s"
 #define SETTINGS_AUTH_THROTTLE_AFTER "auth_throttle_after"
 #define SETTINGS_AUTH_BLOCK_AFTER "auth_block_after"
 #define SETTINGS_AUTH_BLOCK_S "auth_block_s"

@@ -17,6 +17,7 @@
 #include "sip/endpoint.h"
 #include "sip/fork.h"
 #include "sip/location.h"
+#include "sip/msgstore.h"
 #include "sip/msg.h"
 #include "sip/parse.h"
 #include "sip/ringplan.h"
@@ -39,6 +40,7 @@ struct proxy_ctx {
 	bool used;
 	bool record_route;
 	bool final_up; /* a final response went upstream */
+	bool message; /* a MESSAGE: kept for later when nobody takes it */
 	struct sip_tsx *server; /* NULL when gone */
 	struct sip_peer up; /* where responses go without the server tsx */
 	struct fork fork;
@@ -382,6 +384,28 @@ static void start_branch(struct proxy_ctx *c, unsigned i)
 	px_stats.branches++;
 }
 
+static bool offline_store(const struct sip_msg *m, struct sip_tsx *tsx, const struct sip_peer *up,
+	struct str to_tag, struct str top_via);
+
+/* Every device failed with 408 or 480: the MESSAGE is kept for them, and
+ * the server transaction goes to the 202 that waits for the commit. */
+static bool store_final(struct proxy_ctx *c)
+{
+	struct sip_msg m;
+	struct arena a;
+	struct sip_tsx *tsx = c->final_up ? NULL : c->server;
+
+	if (ctx_request(c, &m, &a) < 0 ||
+		!offline_store(&m, tsx, &c->up, str_cstr(c->to_tag), c->top_via)) {
+		return false;
+	}
+	if (tsx) {
+		c->server = NULL;
+	}
+	c->final_up = true;
+	return true;
+}
+
 static void apply(struct proxy_ctx *c, const struct fork_out *out, const struct sip_msg *resp)
 {
 	for (unsigned k = 0; k < out->n; k++) {
@@ -401,6 +425,10 @@ static void apply(struct proxy_ctx *c, const struct fork_out *out, const struct 
 			}
 			break;
 		case FORK_FINAL:
+			if (c->message && (a->status == 408 || a->status == 480) &&
+				store_final(c)) {
+				break;
+			}
 			if (a->branch == FORK_NO_BRANCH ||
 				a->status != c->br[a->branch].resp_status) {
 				answer_own(c, a->status);
@@ -540,6 +568,261 @@ static int peer_from_binding(const struct location_binding *b, struct sip_peer *
 	return addr_parse(src, &out->addr, &why);
 }
 
+/* --- MESSAGEs for devices that are offline (RFC 3428 leaves it to us) -- */
+
+/* A 202 (or 500) that waits for the commit of the stored message. It
+ * holds the server transaction, which tells it when it is gone. */
+struct px_pending {
+	struct store_waiter w;
+	struct sip_tsx *tsx;
+	struct sip_peer up;
+	size_t len, fail_len;
+	char data[];
+};
+
+static void pending_tsx_gone(struct sip_tsx *t, void *arg)
+{
+	struct px_pending *p = arg;
+
+	(void)t;
+	p->tsx = NULL;
+}
+
+static const struct sip_tsx_tu pending_tu = { .on_terminated = pending_tsx_gone };
+
+static void pending_done(struct store_waiter *w, int status)
+{
+	struct px_pending *p = (struct px_pending *)w;
+	unsigned code = status < 0 ? 500 : 202;
+	struct str data =
+		status < 0 ? str_make(p->data + p->len, p->fail_len) : str_make(p->data, p->len);
+
+	if (p->tsx) {
+		sip_tsx_set_tu(p->tsx, NULL, NULL);
+		sip_tsx_server_reply(p->tsx, code, data.p, data.len);
+	} else {
+		sip_endpoint_send_to(&p->up, data);
+	}
+	free(p);
+}
+
+static void put_answer(struct buf *b, const struct sip_msg *m, unsigned status, const char *reason,
+	struct str to_tag, struct str top_via)
+{
+	sip_msg_build_response(b, m, status, reason, to_tag, top_via);
+	buf_put_cstr(b, "Server: sipbox/" SIPBOX_VERSION "\r\n");
+	sip_msg_build_end(b, STR_NULL, STR_NULL);
+}
+
+/* Stores MESSAGE m for its Request-URI's user and answers 202 once it is
+ * committed (through tsx when there is one). False when it could not be
+ * stored (the user's cap, a field too long): the caller answers as it
+ * would have. */
+static bool offline_store(const struct sip_msg *m, struct sip_tsx *tsx, const struct sip_peer *up,
+	struct str to_tag, struct str top_via)
+{
+	const struct sip_hdr *date = sip_msg_hdr_by_name(m, STR("Date"));
+	const struct sip_hdr *ct = sip_msg_hdr(m, SIP_HDR_CONTENT_TYPE);
+	uint64_t now = loop_wall();
+	struct msgstore_msg msg = { 0 };
+	struct px_pending *p;
+	struct buf b;
+	size_t room = 2 * 1024 + CONFIG_SIP_MAX_HEADER_LEN * 2;
+	int rc;
+
+	msg.from = m->from.text;
+	msg.to = m->to.text;
+	msg.date = date ? date->value : STR_NULL;
+	msg.content_type = ct ? ct->value : STR_NULL;
+	msg.body = m->body;
+	msg.expires = now + px_lim.retention_s;
+	p = malloc(sizeof(*p) + room);
+	if (!p) {
+		return false;
+	}
+	buf_init(&b, p->data, room / 2);
+	put_answer(&b, m, 202, "Accepted", to_tag, top_via);
+	p->len = b.len;
+	if (!b.err) {
+		buf_init(&b, p->data + p->len, room - p->len);
+		put_answer(&b, m, 500, "Message Not Stored", to_tag, top_via);
+		p->fail_len = b.len;
+	}
+	rc = b.err ? b.err : msgstore_put(px_st, m->ruri.user, &msg, now);
+	if (rc < 0) {
+		log_ratelimited(&px_rl, loop_now(), LOG_LEVEL_INFO,
+			"proxy: MESSAGE for %.*s not stored: %s", STR_FMT(m->ruri.user),
+			rc == -ENOSPC ? "the user's store is full (MSGSTORE_PER_USER)"
+				      : store_strerror(rc));
+		free(p);
+		return false;
+	}
+	px_stats.stored++;
+	p->tsx = tsx;
+	p->up = *up;
+	if (tsx) {
+		sip_tsx_set_tu(tsx, &pending_tu, p);
+	}
+	store_when_committed(px_st, &p->w, pending_done);
+	return true;
+}
+
+/* One stored message on its way to one device, at most one per device at
+ * a time, in the order they were stored. */
+#define PX_MAX_DELIVERIES 16
+struct px_delivery {
+	bool used;
+	char user[USERS_NAME_MAX + 1];
+	char device[LOCATION_URI_MAX + 1]; /* instance, else contact URI */
+	uint64_t seq; /* the one in flight */
+	struct sip_tsx *tsx;
+};
+static struct px_delivery px_dl[PX_MAX_DELIVERIES];
+
+static struct str binding_device(const struct location_binding *b)
+{
+	return b->instance.len ? b->instance : b->uri;
+}
+
+static void deliver_next(struct px_delivery *d);
+
+static void delivery_end(struct px_delivery *d)
+{
+	if (d->tsx) {
+		sip_tsx_set_tu(d->tsx, NULL, NULL);
+	}
+	d->used = false;
+}
+
+static void delivery_response(struct sip_tsx *t, void *arg, const struct sip_msg *resp)
+{
+	struct px_delivery *d = arg;
+
+	(void)t;
+	if (resp->status < 200) {
+		return;
+	}
+	sip_tsx_set_tu(d->tsx, NULL, NULL);
+	d->tsx = NULL;
+	if (resp->status >= 300) {
+		/* Kept for the device's next registration. */
+		delivery_end(d);
+		return;
+	}
+	msgstore_mark(px_st, str_cstr(d->user), d->seq, str_cstr(d->device), loop_wall());
+	px_stats.delivered++;
+	deliver_next(d);
+}
+
+static void delivery_failure(struct sip_tsx *t, void *arg, int err)
+{
+	struct px_delivery *d = arg;
+
+	(void)err;
+	sip_tsx_set_tu(t, NULL, NULL);
+	d->tsx = NULL;
+	delivery_end(d);
+}
+
+static const struct sip_tsx_tu delivery_tu = {
+	.on_response = delivery_response,
+	.on_failure = delivery_failure,
+};
+
+/* The stored message as it was sent: its From, To, Date, type and body,
+ * nothing added to the body (the issue's rule), in a new transaction. */
+static void deliver_next(struct px_delivery *d)
+{
+	struct str user = str_cstr(d->user);
+	struct str device = str_cstr(d->device);
+	const struct location_binding *b = NULL;
+	struct location_aor aor;
+	struct msgstore_msg msg;
+	struct sip_peer peer;
+	char hostport[ADDR_STR_MAX];
+	char branch[17], call_id[17];
+	struct buf out;
+	int err = 0;
+
+	if (location_get(store_loop_txn(px_st), user, loop_wall(), &aor) < 0) {
+		delivery_end(d);
+		return;
+	}
+	for (unsigned i = 0; i < aor.n && !b; i++) {
+		if (str_eq(binding_device(&aor.b[i]), device)) {
+			b = &aor.b[i];
+		}
+	}
+	if (!b || peer_from_binding(b, &peer) < 0 ||
+		msgstore_next(store_loop_txn(px_st), user, device, d->seq, loop_wall(), &msg) < 0 ||
+		sip_endpoint_hostport(peer.proto, hostport, sizeof(hostport)) < 0) {
+		delivery_end(d);
+		return;
+	}
+	rand_hex(branch, 8);
+	rand_hex(call_id, 8);
+	buf_init(&out, px_out, sizeof(px_out));
+	buf_printf(&out, "MESSAGE %.*s SIP/2.0\r\n", STR_FMT(b->uri));
+	buf_printf(&out, "Via: SIP/2.0/%s %s;branch=z9hG4bK%s;rport\r\n",
+		sip_proto_name(peer.proto), hostport, branch);
+	buf_put_cstr(&out, "Max-Forwards: 70\r\n");
+	if (b->path.len) {
+		buf_printf(&out, "Route: %.*s\r\n", STR_FMT(b->path));
+	}
+	buf_printf(&out, "From: %.*s\r\nTo: %.*s\r\n", STR_FMT(msg.from), STR_FMT(msg.to));
+	buf_printf(&out, "Call-ID: %s@%s\r\nCSeq: 1 MESSAGE\r\n", call_id, sip_endpoint_domain());
+	buf_printf(&out, "Date: %.*s\r\n", STR_FMT(msg.date));
+	if (msg.content_type.len) {
+		buf_printf(&out, "Content-Type: %.*s\r\n", STR_FMT(msg.content_type));
+	}
+	buf_printf(&out, "Content-Length: %zu\r\n\r\n", msg.body.len);
+	buf_put_str(&out, msg.body);
+	d->seq = msg.seq;
+	if (out.err) {
+		delivery_end(d);
+		return;
+	}
+	d->tsx = sip_tsx_client_send(&peer, out.p, out.len, &delivery_tu, d, &err);
+	if (!d->tsx) {
+		delivery_end(d);
+	}
+}
+
+void proxy_deliver_stored(struct str user)
+{
+	struct location_aor aor;
+	char devs[CONFIG_REG_MAX_BINDINGS][LOCATION_URI_MAX + 1];
+	unsigned n = 0;
+
+	if (!px_ctx || location_get(store_loop_txn(px_st), user, loop_wall(), &aor) < 0) {
+		return;
+	}
+	/* Copied: deliver_next reads the store again. */
+	for (unsigned i = 0; i < aor.n; i++) {
+		str_copy_cstr(binding_device(&aor.b[i]), devs[n++], sizeof(devs[0]));
+	}
+	for (unsigned i = 0; i < n; i++) {
+		struct px_delivery *d = NULL;
+		for (size_t k = 0; k < PX_MAX_DELIVERIES; k++) {
+			if (px_dl[k].used && str_eq(str_cstr(px_dl[k].user), user) &&
+				strcmp(px_dl[k].device, devs[i]) == 0) {
+				d = &px_dl[k]; /* already on its way */
+				break;
+			}
+		}
+		for (size_t k = 0; !d && k < PX_MAX_DELIVERIES; k++) {
+			if (!px_dl[k].used) {
+				d = &px_dl[k];
+				memset(d, 0, sizeof(*d));
+				d->used = true;
+				str_copy_cstr(user, d->user, sizeof(d->user));
+				memcpy(d->device, devs[i], sizeof(d->device));
+				deliver_next(d);
+			}
+		}
+	}
+}
+
 /* The blob: the request, the fixed top Via, then each target's strings. */
 static int ctx_setup(struct proxy_ctx *c, struct sip_req *r, const struct str *uris,
 	const struct str *paths, unsigned n)
@@ -608,6 +891,7 @@ static void run(struct sip_req *r, const struct str *uris, const struct str *pat
 	c->up = r->reply;
 	c->server = r->tsx;
 	c->record_route = invite || m->method == SIP_SUBSCRIBE || m->method == SIP_REFER;
+	c->message = m->method == SIP_MESSAGE;
 	sip_tsx_set_tu(r->tsx, &server_tu, c);
 	px_stats.requests++;
 	/* 16.2 / 17.2.1: an INVITE hears from us at once. */
@@ -756,7 +1040,13 @@ static void to_user(struct sip_req *r)
 		q_targets(&t, &aor, qa);
 	}
 	if (t.n == 0) {
+		char tag[17];
 		px_stats.offline++;
+		rand_hex(tag, 8);
+		if (m->method == SIP_MESSAGE &&
+			offline_store(m, r->tsx, &r->reply, str_cstr(tag), r->top_via)) {
+			return;
+		}
 		sip_endpoint_respond(r, 480, "Temporarily Unavailable", NULL);
 		return;
 	}
@@ -951,9 +1241,19 @@ void proxy_set_limits(const struct proxy_limits *l)
 	px_lim = *l;
 }
 
+void proxy_tick(uint64_t now_s)
+{
+	msgstore_sweep(px_st, now_s, 32);
+}
+
 void proxy_fini(void)
 {
 	sip_endpoint_set_router(NULL);
+	for (size_t i = 0; i < PX_MAX_DELIVERIES; i++) {
+		if (px_dl[i].used) {
+			delivery_end(&px_dl[i]);
+		}
+	}
 	for (size_t i = 0; px_ctx && i < CONFIG_PROXY_MAX_CTX; i++) {
 		if (px_ctx[i].used) {
 			ctx_free(&px_ctx[i]);

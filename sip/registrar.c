@@ -11,7 +11,9 @@
 #include "core/loop.h"
 #include "sip/auth.h"
 #include "sip/endpoint.h"
+#include "core/users.h"
 #include "sip/location.h"
+#include "sip/proxy.h"
 #include "sip/parse.h"
 
 /* Contacts one REGISTER may carry: removals and additions of a full set. */
@@ -29,6 +31,8 @@
 
 struct reg_pending {
 	struct store_waiter w;
+	bool changed; /* a change, not a fetch: stored MESSAGEs may go now */
+	char user[USERS_NAME_MAX + 1];
 	struct sip_peer to;
 	size_t len; /* the 200 at data */
 	size_t fail_len; /* the 500 after it */
@@ -375,6 +379,9 @@ static void pending_done(struct store_waiter *w, int status)
 		sip_endpoint_send_to(&p->to, str_make(p->data + p->len, p->fail_len));
 	} else {
 		sip_endpoint_send_to(&p->to, str_make(p->data, p->len));
+		if (p->changed) {
+			proxy_deliver_stored(str_cstr(p->user));
+		}
 	}
 	if (--reg_ring_pending == 0) {
 		reg_ring_used = 0;
@@ -422,9 +429,11 @@ static bool pending_build(struct sip_req *r, struct reg_pending *p, size_t room,
 }
 
 /* The change is in the store group: p is answered once it is committed. */
-static void pending_commit(struct sip_req *r, struct reg_pending *p)
+static void pending_commit(struct sip_req *r, struct reg_pending *p, bool changed)
 {
 	p->to = r->reply;
+	p->changed = changed;
+	str_copy_cstr(r->m->to.uri.user, p->user, sizeof(p->user));
 	reg_ring_used = (size_t)(p->data - reg_ring) + p->len + p->fail_len;
 	reg_ring_pending++;
 	store_when_committed(reg_st, &p->w, pending_done);
@@ -553,7 +562,7 @@ static void on_register(struct sip_req *r)
 			return;
 		}
 		reg_stats.fetched++;
-		pending_commit(r, p);
+		pending_commit(r, p, false);
 		return;
 	}
 	addr_format(&r->src.addr, reg_source, sizeof(reg_source));
@@ -588,7 +597,7 @@ static void on_register(struct sip_req *r)
 		return;
 	}
 	reg_stats.updated++;
-	pending_commit(r, p);
+	pending_commit(r, p, true);
 }
 
 void registrar_init(struct store *st, const struct registrar_limits *l)

@@ -53,7 +53,7 @@ run_board() { # run_board BOARD
 	local b=$1 q out=build/$1
 	q=$(board_qemu "$b")
 	if ! stage "build-$b" make -j"$JOBS" BOARD="$b"; then
-		for s in static unit cli users smoke sip registrar proxy-juliet tls-cert; do skip "$s-$b" "the $b build failed"; done
+		for s in static unit cli users smoke sip registrar proxy-juliet proxy-message tls-cert; do skip "$s-$b" "the $b build failed"; done
 		return
 	fi
 	stage "static-$b" is_static "$out/sipbox"
@@ -71,6 +71,8 @@ run_board() { # run_board BOARD
 	stage "registrar-$b" tests/registrar.sh "$out/sipbox" $q
 	# shellcheck disable=SC2086
 	stage "proxy-juliet-$b" tests/proxy_juliet.sh "$out/sipbox" $q
+	# shellcheck disable=SC2086
+	stage "proxy-message-$b" tests/proxy_message.sh "$out/sipbox" $q
 	# shellcheck disable=SC2086
 	stage "tls-cert-$b" tests/tls_cert.sh "$out/sipbox" $q
 }
@@ -111,9 +113,10 @@ if stage build-asan make -j"$JOBS" O=build/asan BOARD=x86_64 TOOLCHAIN=host SANI
 	stage sip-asan tests/sip_sipsak.sh build/asan/sipbox
 	stage registrar-asan tests/registrar.sh build/asan/sipbox
 	stage proxy-juliet-asan tests/proxy_juliet.sh build/asan/sipbox
+	stage proxy-message-asan tests/proxy_message.sh build/asan/sipbox
 	stage tls-cert-asan tests/tls_cert.sh build/asan/sipbox
 else
-	for s in unit-asan smoke-asan sip-asan registrar-asan proxy-juliet-asan tls-cert-asan; do skip $s "the sanitizer build failed"; done
+	for s in unit-asan smoke-asan sip-asan registrar-asan proxy-juliet-asan proxy-message-asan tls-cert-asan; do skip $s "the sanitizer build failed"; done
 fi
 
 stage fuzz make --no-print-directory BOARD=x86_64 fuzz-check

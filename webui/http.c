@@ -99,10 +99,12 @@ static int on_status(struct mg_connection *conn, void *cbdata)
 		s.auth.sources.blocked, (unsigned long long)s.auth.sources.blocks);
 	buf_printf(&b,
 		"\"proxy\":{\"requests\":%llu,\"branches\":%llu,\"not_found\":%llu,"
-		"\"offline\":%llu,\"denied\":%llu,\"stateless\":%llu}}\n",
+		"\"offline\":%llu,\"denied\":%llu,\"stateless\":%llu,\"stored\":%llu,"
+		"\"delivered\":%llu}}\n",
 		(unsigned long long)s.proxy.requests, (unsigned long long)s.proxy.branches,
 		(unsigned long long)s.proxy.not_found, (unsigned long long)s.proxy.offline,
-		(unsigned long long)s.proxy.denied, (unsigned long long)s.proxy.stateless);
+		(unsigned long long)s.proxy.denied, (unsigned long long)s.proxy.stateless,
+		(unsigned long long)s.proxy.stored, (unsigned long long)s.proxy.delivered);
 	if (b.err) {
 		return reply(
 			conn, 500, "application/json", STR("{\"error\":\"status too large\"}\n"));

@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""Page-mode MESSAGE through sipbox's proxy (RFC 3428), one step of
+tests/proxy_message.sh at a time; prints "CHECK ok|FAIL text" lines.
+
+  proxy_message.py PORT send TEXT          alice -> bob, prints the final status
+  proxy_message.py PORT device NAME SECS   registers a device of bob (its own
+                                           instance) and prints every MESSAGE
+                                           it gets within SECS, answering 200
+  proxy_message.py PORT online SECS        two devices registered, one MESSAGE:
+                                           both get it, alice gets one 200
+"""
+import socket
+import sys
+import threading
+import time
+
+sys.path.insert(0, __import__("os").path.dirname(__file__))
+from sip_digest import answer, pick_challenge  # noqa: E402
+from sip_ua import Msg, build, rand_hex, register  # noqa: E402
+
+DOMAIN = "office.example"
+DATE = "Tue, 01 Dec 2026 09:30:00 GMT"
+INSTANCES = {"desk": "urn:uuid:0000aaaa-0000-4000-8000-00000000d35c",
+             "laptop": "urn:uuid:0000bbbb-0000-4000-8000-0000001a9709",
+             "phone": "urn:uuid:0000cccc-0000-4000-8000-0000000ph0e0"}
+
+
+def send(port, text, timeout=5):
+    """alice's MESSAGE with a Date and a body; answers the 407. Returns the
+    final response."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    s.settimeout(0.2)
+    lport = s.getsockname()[1]
+    call_id, tag, ruri = "msg-" + rand_hex(), "alice" + rand_hex(16), f"sip:bob@{DOMAIN}"
+    auth = None
+    for cseq in (1, 2):
+        h = [("Via", f"SIP/2.0/UDP 127.0.0.1:{lport};branch=z9hG4bK{rand_hex()};rport"),
+             ("Max-Forwards", "70"), ("From", f"\"Alice\" <sip:alice@{DOMAIN}>;tag={tag}"),
+             ("To", f"<sip:bob@{DOMAIN}>"), ("Call-ID", call_id), ("CSeq", f"{cseq} MESSAGE"),
+             ("Date", DATE), ("Content-Type", "text/plain;charset=utf-8")]
+        if auth:
+            h.append(tuple(auth.split(": ", 1)))
+        s.sendto(build(f"MESSAGE {ruri} SIP/2.0", h, text).encode(), ("127.0.0.1", port))
+        end, resp = time.monotonic() + timeout, None
+        while time.monotonic() < end:
+            try:
+                m = Msg(s.recv(65536).decode("latin-1"))
+            except socket.timeout:
+                continue
+            if not m.is_request and m.cseq == cseq and m.status >= 200:
+                resp = m
+                break
+        if resp is None or resp.status != 407:
+            return resp
+        auth = answer(pick_challenge(resp.raw), "alice", "alicepw", "MESSAGE", ruri,
+                      "Proxy-Authorization")
+    return resp
+
+
+def device(port, name, secs, out):
+    """Registers bob's device NAME and collects what comes for secs."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    resp = register(("127.0.0.1", port), "bob", "bobpw", s.getsockname()[1],
+                    instance=INSTANCES[name], domain=DOMAIN)
+    out.append(("registered", name, resp.status if resp else None))
+    s.settimeout(0.2)
+    end = time.monotonic() + secs
+    while time.monotonic() < end:
+        try:
+            data, src = s.recvfrom(65536)
+        except socket.timeout:
+            continue
+        m = Msg(data.decode("latin-1"))
+        if not m.is_request or m.method != "MESSAGE":
+            continue
+        out.append(("got", name, m))
+        hdrs = [(k, v) for k, v in m.headers if k.lower() in ("via", "from", "call-id", "cseq")]
+        hdrs.append(("To", m.get("to") + f";tag={name}"))
+        s.sendto(build("SIP/2.0 200 OK", hdrs).encode(), src)
+    s.close()
+
+
+def check(ok, text):
+    print(f"CHECK\t{'ok' if ok else 'FAIL'}\t{text}", flush=True)
+
+
+def main():
+    port, what = int(sys.argv[1]), sys.argv[2]
+    if what == "send":
+        r = send(port, sys.argv[3])
+        print(r.status if r else "none")
+    elif what == "device":
+        out = []
+        device(port, sys.argv[3], float(sys.argv[4]), out)
+        for ev in out:
+            if ev[0] == "registered":
+                print(f"registered {ev[2]}")
+            else:
+                m = ev[2]
+                print(f"got body={m.body!r} from={m.get('from')!r} date={m.get('date')!r} "
+                      f"type={m.get('content-type')!r}")
+    elif what == "online":
+        out = []
+        ths = [threading.Thread(target=device, args=(port, n, float(sys.argv[3]), out))
+               for n in ("desk", "laptop")]
+        for t in ths:
+            t.start()
+        time.sleep(1.0)
+        r = send(port, "are you there?")
+        for t in ths:
+            t.join()
+        got = sorted(ev[1] for ev in out if ev[0] == "got" and ev[2].body == "are you there?")
+        check(got == ["desk", "laptop"], f"a MESSAGE goes to both registered devices ({got})")
+        check(r is not None and r.status == 200,
+              f"alice gets the 200 of the first device ({r.status if r else 'none'})")
+
+
+if __name__ == "__main__":
+    main()
