@@ -3,6 +3,7 @@
 #  1. bob registers two baresip instances (bob, bob2); sipsak sends alice's
 #     MESSAGE to sip:bob@office.example (407, MD5 digest, 200): both bob
 #     devices print the text, sipsak gets the 200.
+#     The same MESSAGE from linphonec (SHA-256 digest): both print it, 200.
 #  2. a third baresip (alice) calls sip:bob@office.example: both bob devices
 #     ring, bob answers (/accept), alice's call is established, bob2 gets the
 #     CANCEL and closes its call; alice hangs up and the BYE closes bob's call.
@@ -13,7 +14,11 @@
 # it goes with -r, and sipsak resolves the host of -s, hence
 # sip:bob@127.0.0.1 there and sip:bob@office.example in the file). baresip
 # reads commands (/dial, /accept, /hangup, /quit) from a FIFO on stdin
-# through its stdio module; audio is ausine in and aufile to /dev/null.
+# through its stdio module; audio: an 8 kHz WAV of silence in (ausine does
+# 48 kHz only, and baresip then cannot answer a G.711 call), aufile to
+# /dev/null out. linphonec: as in tests/interop_linphone.sh; its `chat`
+# sends the quotes around a text as part of the body, so the text is one
+# word without quotes; its SIP messages are read from its -d 6 log.
 set -u
 . "$(dirname "$0")/interop/lib.sh"
 interop_init "$@"
@@ -123,6 +128,67 @@ for n in bob bob2; do
 	check "baresip $n prints the message text from alice" \
 		grep -qF "sip:alice@$DOMAIN: \"$text\"" "$tmp/$n.out"
 done
+
+# --- 1b. the same from linphonec (alice): SHA-256 digest, `chat` command
+home=$tmp/linphone
+mkdir -p "$home/.local/share/linphone"
+sport=$(free_port 2) rport=$(free_port 4)
+cat >"$home/rc" <<EOF
+[sip]
+sip_port=$sport
+sip_tcp_port=-1
+sip_tls_port=-1
+default_proxy=0
+register_only_when_network_is_up=0
+ipv6_enabled=0
+[rtp]
+audio_rtp_port=$rport
+video_rtp_port=$((rport + 2))
+[proxy_0]
+reg_proxy=<$OB>
+reg_route=<$OB>
+reg_identity="alice" <sip:alice@$DOMAIN>
+reg_expires=300
+reg_sendregister=1
+publish=0
+[auth_info_0]
+username=alice
+userid=alice
+passwd=alicepw
+realm=$DOMAIN
+domain=$DOMAIN
+EOF
+mkfifo "$home/in"
+exec {lfd}<>"$home/in"
+HOME=$home spawn linphone 40 stdbuf -oL linphonec -c "$home/rc" -d 6 -l "$home/log" <"$home/in"
+lpid=$BG_PID
+registered=1
+for _ in $(seq 20); do
+	echo states >&"$lfd"
+	if wait_for_line "$tmp/linphone.out" 'LinphoneRegistrationOk' 1; then registered=0; break; fi
+done
+check "linphonec (alice) registers: LinphoneRegistrationOk" test $registered = 0
+ltext="proxy-linphone-$$-$RANDOM"
+m_bob=$(mark bob) m_bob2=$(mark bob2)
+# one word, no quotes: linphonec's chat sends quotes as part of the body
+echo "chat sip:bob@$DOMAIN $ltext" >&"$lfd"
+check "baresip bob prints linphonec's message text from alice" \
+	since bob "$m_bob" "sip:alice@$DOMAIN: \"$ltext\"" 10
+check "baresip bob2 prints linphonec's message text from alice" \
+	since bob2 "$m_bob2" "sip:alice@$DOMAIN: \"$ltext\"" 10
+# the sender's side: linphone's log (-d 6) has the SIP messages; a 200 with
+# CSeq MESSAGE after the 407
+check "linphonec: MESSAGE challenged with 407 (SHA-256 first)" \
+	grep -qE 'Proxy-Authenticate: Digest .*algorithm=SHA-256' "$home/log"
+check "linphonec: answered with SHA-256 Proxy-Authorization" \
+	grep -qE '^Proxy-Authorization: +Digest .*algorithm=SHA-256.*username="alice"' "$home/log"
+msg_200() {
+	awk '/^SIP\/2.0 /{st=$2} /^CSeq: [0-9]+ MESSAGE/{if(st==200)f=1} /^\r?$/{st=""} END{exit !f}' "$home/log"
+}
+check "linphonec: its MESSAGE gets 200" wait_until 5 msg_200
+echo quit >&"$lfd"
+exec {lfd}>&-
+stop_pid "$lpid"
 
 # --- 2. alice (baresip) calls bob: both ring, bob answers, bob2 is cancelled
 baresip_start alice alice alicepw
