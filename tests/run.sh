@@ -92,7 +92,7 @@ echo "sipbox tests, logs in $LOGS"
 stage format make --no-print-directory format-check
 run_board x86_64
 # Interop with SIP clients we didn't write (Debian packages, see board/setup-host.sh).
-for c in baresip linphone sipsak sipvicious; do
+for c in baresip linphone sipsak sipvicious proxy; do
 	if [ -x build/x86_64/sipbox ]; then
 		stage "interop-$c" "tests/interop_$c.sh" build/x86_64/sipbox
 	else
