@@ -141,6 +141,15 @@ static bool top_route_is_us(
 		sip_endpoint_uri_is_us(&na->uri);
 }
 
+static bool for_our_realm(struct str value)
+{
+	struct sip_auth a;
+	struct str realm;
+
+	return sip_parse_auth(value, &a) == 0 && sip_auth_get(&a, STR("realm"), &realm) &&
+		str_eq(realm, str_cstr(sip_endpoint_domain()));
+}
+
 /* RFC 3261 16.6 steps 1 to 8: the copy of the request for one branch. */
 static int build_request(struct proxy_ctx *c, const struct sip_msg *m, unsigned i, struct buf *b)
 {
@@ -215,6 +224,13 @@ static int build_request(struct proxy_ctx *c, const struct sip_msg *m, unsigned 
 			break;
 		case SIP_HDR_CONTENT_LENGTH:
 			continue;
+		case SIP_HDR_PROXY_AUTHORIZATION:
+			/* 22.3: the credentials for our realm end here;
+			 * those for realms further on travel on. */
+			if (for_our_realm(h->value)) {
+				continue;
+			}
+			break;
 		default:
 			break;
 		}
@@ -527,23 +543,37 @@ static const struct sip_tsx_tu server_tu = { .on_terminated = server_gone };
 
 /* --- targets ------------------------------------------------------------ */
 
-/* A next hop named by a URI: numeric addresses only (no DNS yet), UDP. */
+/* A next hop named by a URI: numeric addresses only (no DNS yet); over
+ * TCP or TLS only on a connection that is open with it (-ENOTCONN). */
 static int peer_from_uri(const struct sip_uri *u, struct sip_peer *out)
 {
 	char text[ADDR_STR_MAX + 8];
 	const char *why;
 	struct str tp;
+	int rc;
 
-	if (sip_param_get(u->params, STR("transport"), &tp) && !str_ieq(tp, STR("udp"))) {
-		return -ENOTSUP;
-	}
 	if (u->host.len >= ADDR_STR_MAX) {
 		return -EINVAL;
 	}
-	snprintf(text, sizeof(text), "%.*s:%u", STR_FMT(u->host), u->port ? u->port : 5060);
 	memset(out, 0, sizeof(*out));
-	out->proto = SIP_PROTO_UDP;
-	return addr_parse(text, &out->addr, &why);
+	out->proto = u->scheme == SIP_URI_SIPS ? SIP_PROTO_TLS : SIP_PROTO_UDP;
+	if (sip_param_get(u->params, STR("transport"), &tp)) {
+		if (str_ieq(tp, STR("tcp"))) {
+			out->proto = u->scheme == SIP_URI_SIPS ? SIP_PROTO_TLS : SIP_PROTO_TCP;
+		} else if (str_ieq(tp, STR("tls"))) {
+			out->proto = SIP_PROTO_TLS;
+		} else if (!str_ieq(tp, STR("udp"))) {
+			return -ENOTSUP;
+		}
+	}
+	snprintf(text, sizeof(text), "%.*s:%u", STR_FMT(u->host),
+		u->port ? u->port : (out->proto == SIP_PROTO_TLS ? 5061 : 5060));
+	rc = addr_parse(text, &out->addr, &why);
+	if (rc < 0 || out->proto == SIP_PROTO_UDP) {
+		return rc;
+	}
+	out->conn = sip_tport_conn_to(out->proto, &out->addr);
+	return out->conn ? 0 : -ENOTCONN;
 }
 
 /* Where a registered device is reached: over its own connection for TCP
@@ -1089,8 +1119,13 @@ static void on_request(struct sip_req *r)
 	}
 	if (m->to.tag.len && !sip_endpoint_uri_is_us(&m->ruri)) {
 		/* Inside a dialog: straight to the far end's contact. */
-		if (peer_from_uri(&m->ruri, &peer) < 0) {
-			sip_endpoint_respond(r, 416, "Unsupported URI Scheme", NULL);
+		int rc = peer_from_uri(&m->ruri, &peer);
+		if (rc == -ENOTCONN) {
+			sip_endpoint_respond(r, 480, "No Connection To The Next Hop", NULL);
+			return;
+		}
+		if (rc < 0) {
+			sip_endpoint_respond(r, 400, "Unusable Request-URI", NULL);
 			return;
 		}
 		run(r, &m->ruri_str, &(struct str){ 0 }, &peer, &group0, &ring0, 1, 1);

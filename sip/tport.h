@@ -45,6 +45,11 @@ void sip_tport_set_tls(struct tls_server *srv);
 /* Sends one whole message. UDP: one datagram to to->addr. 0 or -errno;
  * a UDP send error is returned, never retried here. */
 int sip_tport_send(const struct sip_peer *to, const void *data, size_t len);
+/* The connection (TCP or TLS, by proto) open with the peer at a, or 0.
+ * sipbox opens no connection itself yet: a device is reached over the
+ * connection it opened (RFC 5626 5), found by its address. A linear scan
+ * of CONFIG_SIP_MAX_TCP_CONNS. */
+uint32_t sip_tport_conn_to(enum sip_proto proto, const struct addr *a);
 /* The name of a protocol as in a Via ("UDP", "TCP", "TLS"). */
 const char *sip_proto_name(enum sip_proto proto);
 /* Counters: received, sent, dropped (unparseable, too large, send error). */

@@ -553,6 +553,18 @@ int sip_tport_tcp_listen(const struct addr *a, struct addr *bound, bool tls)
 	return 0;
 }
 
+uint32_t sip_tport_conn_to(enum sip_proto proto, const struct addr *a)
+{
+	for (unsigned i = 0; conns && i < CONFIG_SIP_MAX_TCP_CONNS; i++) {
+		const struct tcp_conn *c = &conns[i];
+		if (c->id && conn_tls(c) == (proto == SIP_PROTO_TLS) && c->peer.len == a->len &&
+			memcmp(&c->peer.u, &a->u, a->len) == 0) {
+			return c->id;
+		}
+	}
+	return 0;
+}
+
 int sip_tport_tcp_send(const struct sip_peer *to, const void *data, size_t len)
 {
 	struct tcp_conn *c = conn_by_id(to->conn);

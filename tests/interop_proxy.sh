@@ -9,11 +9,9 @@
 #     CANCEL and closes its call; alice hangs up and the BYE closes bob's call.
 # Usage: tests/interop_proxy.sh SIPBOX [QEMU...]
 #        PROXY_BOB_TRANSPORT=tcp tests/interop_proxy.sh SIPBOX: bob (the one
-#        that answers) over TCP. Fails with sipbox c79887b: its 200 has the
-#        Contact <sip:bob-…@127.0.0.1:EPHEMERAL;transport=tcp> (the local port
-#        of its registered connection); sipbox drops alice's ACK to it and
-#        answers the BYE "416 Unsupported URI Scheme" (no outgoing TCP, and
-#        the existing connection to that address is not reused).
+#        that answers) over TCP: its 200's Contact names the local port of
+#        its registered connection, so alice's ACK and BYE reach it over
+#        that connection (sipbox opens none itself).
 # Client quirks: see tests/interop_baresip.sh and tests/interop_sipsak.sh
 # (baresip and sipsak get an MD5 challenge only, sipsak's -M segfaults so
 # the MESSAGE comes from a file with -f, a port in -s is cut to 4 digits so
@@ -30,7 +28,7 @@ set -u
 interop_init "$@"
 start_or_bail
 OB="sip:127.0.0.1:$SIP_PORT;transport=udp"
-# PROXY_BOB_TRANSPORT=tcp (not in tests/run.sh): the answering device bob
+# PROXY_BOB_TRANSPORT=tcp (stage interop-proxy-tcp): the answering device bob
 # registers over TCP instead, so the in-dialog requests (ACK, BYE) must
 # reach it over its registered connection.
 BT=${PROXY_BOB_TRANSPORT:-udp}

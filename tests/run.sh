@@ -99,6 +99,11 @@ for c in baresip linphone sipsak sipvicious proxy; do
 		skip "interop-$c" "the x86_64 build failed"
 	fi
 done
+if [ -x build/x86_64/sipbox ]; then
+	stage interop-proxy-tcp env PROXY_BOB_TRANSPORT=tcp tests/interop_proxy.sh build/x86_64/sipbox
+else
+	skip interop-proxy-tcp "the x86_64 build failed"
+fi
 if [ -x build/x86_64/store-crash ]; then
 	crashdir=$(mktemp -d)
 	stage store-crash build/x86_64/store-crash "$crashdir/data" 20
