@@ -92,6 +92,11 @@ static void group_start(struct fork *f, unsigned g, uint64_t now, struct fork_ou
 	}
 }
 
+void fork_set_no_cancel(struct fork *f)
+{
+	f->no_cancel = true;
+}
+
 void fork_start(struct fork *f, uint64_t now_ms, struct fork_out *out)
 {
 	out->n = 0;
@@ -254,7 +259,9 @@ void fork_response(
 		f->final_sent = true;
 		f->stopped = true;
 		f->group_end = 0;
-		cancel_pending(f, false, now_ms, out);
+		if (!f->no_cancel) {
+			cancel_pending(f, false, now_ms, out);
+		}
 	} else if (status >= 600) {
 		f->stopped = true;
 		f->group_end = 0;

@@ -85,6 +85,7 @@ struct fork {
 	bool invite;
 	bool final_sent; /* a 2xx or the final answer went upstream */
 	bool stopped; /* no new group: a 2xx, a 6xx or the caller's CANCEL */
+	bool no_cancel; /* RFC 3841 9.1 no-cancel: a 2xx leaves the rest ringing */
 	uint8_t n;
 	uint8_t n_groups;
 	uint8_t group; /* the group ringing now */
@@ -108,6 +109,9 @@ unsigned fork_group_by_q(const uint16_t *q, unsigned n, uint8_t *order, uint8_t 
  * ended). -EINVAL for anything else. */
 int fork_init(struct fork *f, bool invite, unsigned n, const uint8_t *group_of,
 	const uint32_t *ring_ms, unsigned n_groups);
+/* RFC 3841 9.1 "no-cancel": a 2xx does not cancel the other branches
+ * (they ring on to their own end); call before fork_start. */
+void fork_set_no_cancel(struct fork *f);
 /* Starts group 0. */
 void fork_start(struct fork *f, uint64_t now_ms, struct fork_out *out);
 /* A response on branch (a branch whose transaction failed or timed out

@@ -895,7 +895,7 @@ static int ctx_setup(struct proxy_ctx *c, struct sip_req *r, const struct str *u
 /* Forks r to n targets in the groups given (group_of, ring times). */
 static void run(struct sip_req *r, const struct str *uris, const struct str *paths,
 	const struct sip_peer *peers, const uint8_t *group_of, const uint32_t *ring,
-	unsigned n_groups, unsigned n)
+	unsigned n_groups, unsigned n, bool no_cancel)
 {
 	const struct sip_msg *m = r->m;
 	struct proxy_ctx *c = ctx_alloc();
@@ -916,6 +916,9 @@ static void run(struct sip_req *r, const struct str *uris, const struct str *pat
 	}
 	for (unsigned i = 0; i < n; i++) {
 		c->br[i].peer = peers[i];
+	}
+	if (no_cancel) {
+		fork_set_no_cancel(&c->fork);
 	}
 	rand_hex(c->to_tag, 8);
 	c->up = r->reply;
@@ -1014,6 +1017,43 @@ static void q_targets(struct targets *t, const struct location_aor *aor, const i
 	}
 }
 
+/* RFC 3841 9.1 Request-Disposition: "redirect" answers 302 with the
+ * targets (true: answered), "no-fork" keeps the first target,
+ * "sequential" rings them one at a time. "recurse" is what we do with a
+ * 3xx anyway (we forward it), "queue" is not offered. */
+static bool callerprefs_disp_apply(
+	struct sip_req *r, const struct callerprefs *cp, struct targets *t)
+{
+	const uint8_t *d = cp->disposition;
+
+	if (d[CALLERPREFS_DISP_PROXY] == CALLERPREFS_NO) {
+		static char extra[FORK_MAX_BRANCHES * (LOCATION_URI_MAX + 24)];
+		struct buf b;
+		buf_init(&b, extra, sizeof(extra));
+		for (unsigned i = 0; i < t->n; i++) {
+			/* 16.6 order: the first the most preferred. */
+			unsigned q = 1000 - (1000 * i) / t->n;
+			buf_printf(&b, "Contact: <%.*s>;q=%u.%03u\r\n", STR_FMT(t->uri[i]),
+				q / 1000, q % 1000);
+		}
+		sip_endpoint_respond(r, 302, "Moved Temporarily", buf_cstr(&b));
+		return true;
+	}
+	if (d[CALLERPREFS_DISP_FORK] == CALLERPREFS_NO) {
+		t->n = 1;
+		t->n_groups = 1;
+	}
+	if (d[CALLERPREFS_DISP_PARALLEL] == CALLERPREFS_NO) {
+		for (unsigned i = 0; i < t->n; i++) {
+			uint32_t ring = t->ring_ms[t->group_of[i]];
+			t->group_of[i] = (uint8_t)i;
+			t->ring_ms[i] = ring;
+		}
+		t->n_groups = t->n;
+	}
+	return false;
+}
+
 /* A user's devices (16.5): those the caller's preferences keep (RFC 3841
  * 7.2), in the user's ring plan's order or by q. A GRUU (RFC 5627 ;gr=)
  * names one device. */
@@ -1069,18 +1109,24 @@ static void to_user(struct sip_req *r)
 	} else {
 		q_targets(&t, &aor, qa);
 	}
+	if (t.n && callerprefs_disp_apply(r, &cp, &t)) {
+		return;
+	}
 	if (t.n == 0) {
 		char tag[17];
 		px_stats.offline++;
 		rand_hex(tag, 8);
-		if (m->method == SIP_MESSAGE &&
+		/* Kept only for a user with no device at all: one the caller's
+		 * preferences ruled out would get it later all the same. */
+		if (m->method == SIP_MESSAGE && aor.n == 0 &&
 			offline_store(m, r->tsx, &r->reply, str_cstr(tag), r->top_via)) {
 			return;
 		}
 		sip_endpoint_respond(r, 480, "Temporarily Unavailable", NULL);
 		return;
 	}
-	run(r, t.uri, t.path, t.peer, t.group_of, t.ring_ms, t.n_groups, t.n);
+	run(r, t.uri, t.path, t.peer, t.group_of, t.ring_ms, t.n_groups, t.n,
+		cp.disposition[CALLERPREFS_DISP_CANCEL] == CALLERPREFS_NO);
 }
 
 static void on_request(struct sip_req *r)
@@ -1110,7 +1156,7 @@ static void on_request(struct sip_req *r)
 			sip_endpoint_respond(r, 400, "Bad Route", NULL);
 			return;
 		}
-		run(r, &m->ruri_str, &(struct str){ 0 }, &peer, &group0, &ring0, 1, 1);
+		run(r, &m->ruri_str, &(struct str){ 0 }, &peer, &group0, &ring0, 1, 1, false);
 		return;
 	}
 	if (m->ruri.user.len && sip_endpoint_uri_is_us(&m->ruri)) {
@@ -1128,7 +1174,7 @@ static void on_request(struct sip_req *r)
 			sip_endpoint_respond(r, 400, "Unusable Request-URI", NULL);
 			return;
 		}
-		run(r, &m->ruri_str, &(struct str){ 0 }, &peer, &group0, &ring0, 1, 1);
+		run(r, &m->ruri_str, &(struct str){ 0 }, &peer, &group0, &ring0, 1, 1, false);
 		return;
 	}
 	px_stats.denied++;

@@ -15,7 +15,7 @@
  * or 480) is stored (sip/msgstore) and answered 202 once committed; each
  * device that registers within the retention gets it once.
  *
- * Not yet: Request-Disposition (parsed, not acted on), strict routing,
+ * Not yet: the queue directive of Request-Disposition, strict routing,
  * outgoing TCP
  * connections (a branch over TCP or TLS needs the device's registered
  * connection), DNS (next hops are numeric addresses). */

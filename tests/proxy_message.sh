@@ -55,6 +55,13 @@ out=$(python3 "$py" "$port" online 3)
 while IFS=$'\t' read -r _ res text; do
 	if [ "$res" = ok ]; then ok "$text"; else fail "$text"; fi
 done < <(grep '^CHECK' <<<"$out")
+# RFC 3841 9.1: a caller who asks for a redirect gets the devices in a 302.
+resp=$(printf 'MESSAGE sip:bob@office.example SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK-rd1;rport\r\nMax-Forwards: 70\r\nFrom: <sip:carol@visitor.example>;tag=v1\r\nTo: <sip:bob@office.example>\r\nCall-ID: rd1\r\nCSeq: 1 MESSAGE\r\nRequest-Disposition: redirect\r\nContent-Length: 0\r\n\r\n' |
+	sip_exchange 127.0.0.1 "$port" udp)
+check "Request-Disposition: redirect gets 302 with both devices" test "$(grep -c '^Contact: <sip:bob@127.0.0.1:' <<<"$resp")" = 2 -a "$(grep -c '^SIP/2.0 302' <<<"$resp")" = 1
+resp=$(printf 'MESSAGE sip:bob@office.example SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK-rd2;rport\r\nMax-Forwards: 70\r\nFrom: <sip:carol@visitor.example>;tag=v2\r\nTo: <sip:bob@office.example>\r\nCall-ID: rd2\r\nCSeq: 1 MESSAGE\r\nAccept-Contact: *;audio;require;explicit\r\nContent-Length: 0\r\n\r\n' |
+	sip_exchange 127.0.0.1 "$port" udp)
+check "Accept-Contact that no device meets (require, explicit): 480" grep -q '^SIP/2.0 480' <<<"$resp"
 kill -TERM "$pid"; wait "$pid"; rc=$?; pid=
 check "stops cleanly" test $rc = 0
 totals

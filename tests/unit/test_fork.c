@@ -278,6 +278,23 @@ static void two_answers(void)
 	CHECK_ACTS("");
 }
 
+/* RFC 3841 9.1 no-cancel: the first 2xx goes up, the others ring on. */
+static void no_cancel(void)
+{
+	const uint8_t groups[] = { 0, 0 };
+	struct fork f;
+
+	CHECK_INT(fork_init(&f, true, 2, groups, NULL, 1), 0);
+	fork_set_no_cancel(&f);
+	fork_start(&f, 0, &out);
+	fork_response(&f, 0, 200, 1, &out);
+	CHECK_ACTS("F0:200");
+	CHECK(!fork_done(&f));
+	fork_response(&f, 1, 200, 2, &out);
+	CHECK_ACTS("F1:200");
+	CHECK(fork_done(&f));
+}
+
 static void caller_cancel(void)
 {
 	const uint8_t groups[] = { 0, 0, 1 };
@@ -358,5 +375,5 @@ static void non_invite(void)
 
 UNIT_SUITE(fork, UNIT_TEST(group_by_q), UNIT_TEST(init_checks), UNIT_TEST(juliet_ring_plan),
 	UNIT_TEST(juliet_q_values), UNIT_TEST(best_response), UNIT_TEST(challenges_merged),
-	UNIT_TEST(decline_stops), UNIT_TEST(two_answers), UNIT_TEST(caller_cancel),
-	UNIT_TEST(timer_c), UNIT_TEST(non_invite));
+	UNIT_TEST(decline_stops), UNIT_TEST(two_answers), UNIT_TEST(no_cancel),
+	UNIT_TEST(caller_cancel), UNIT_TEST(timer_c), UNIT_TEST(non_invite));
