@@ -296,9 +296,11 @@ static void on_cancel(struct sip_req *r)
  * an OPTIONS to the server itself is a keepalive that reveals nothing. */
 static bool needs_auth(const struct sip_msg *m, bool to_server)
 {
-	/* A request inside a dialog (To tag) belongs to a dialog that was
-	 * authenticated when it was set up through us. */
-	if (m->method == SIP_REGISTER || (m->method == SIP_OPTIONS && to_server) || m->to.tag.len) {
+	if (m->method == SIP_REGISTER || (m->method == SIP_OPTIONS && to_server)) {
+		return false;
+	}
+	/* Inside a dialog the proxy set up, authenticated then. */
+	if (ep_router && ep_router->trusted && ep_router->trusted(m)) {
 		return false;
 	}
 	return m->from.uri.scheme != 0 && m->from.uri.user.len &&

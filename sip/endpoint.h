@@ -48,6 +48,9 @@ void sip_endpoint_set_handler(enum sip_method method, sip_endpoint_handler fn, b
  * that is not for the server itself (REGISTER excepted, which has its
  * handler). Any member may be NULL. */
 struct sip_endpoint_router {
+	/* True for a request that needs no authentication of its own: one
+	 * inside a dialog the proxy set up (and checked then). */
+	bool (*trusted)(const struct sip_msg *m);
 	/* A request for someone else (a user here, another domain, or a
 	 * dialog we record-routed), in a server transaction. */
 	sip_endpoint_handler request;

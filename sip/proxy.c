@@ -1,5 +1,6 @@
 #include "sip/proxy.h"
 
+#include <bearssl.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,6 +142,55 @@ static bool top_route_is_us(
 		sip_endpoint_uri_is_us(&na->uri);
 }
 
+/* The token our Record-Route carries (;d=), so that a request that says
+ * it belongs to a dialog we set up can prove it: HMAC-SHA-256 of its
+ * Call-ID under a secret of this run (dialogs do not outlive a restart
+ * of their proxy anyway: the devices re-register and call again). */
+static uint8_t px_rr_secret[32];
+
+static void rr_token(struct str call_id, char out[17])
+{
+	static const char hex[] = "0123456789abcdef";
+	br_hmac_key_context kc;
+	br_hmac_context hc;
+	uint8_t mac[8];
+
+	br_hmac_key_init(&kc, &br_sha256_vtable, px_rr_secret, sizeof(px_rr_secret));
+	br_hmac_init(&hc, &kc, sizeof(mac));
+	br_hmac_update(&hc, call_id.p, call_id.len);
+	br_hmac_out(&hc, mac);
+	for (size_t i = 0; i < sizeof(mac); i++) {
+		out[2 * i] = hex[mac[i] >> 4];
+		out[2 * i + 1] = hex[mac[i] & 15];
+	}
+	out[16] = '\0';
+}
+
+/* A request inside a dialog we record-routed: a To tag, and our Route on
+ * top with the dialog's token. Such a request passes without a new
+ * challenge and may go where its route set says; any other that would
+ * leave our domain must come from an authenticated user of ours. */
+static bool in_our_dialog(const struct sip_msg *m)
+{
+	const struct sip_hdr *h;
+	struct sip_nameaddr na;
+	struct str d;
+	char want[17];
+
+	if (!m->to.tag.len || !top_route_is_us(m, &h, &na) ||
+		!sip_param_get(na.uri.params, STR("d"), &d) || d.len != 16) {
+		return false;
+	}
+	rr_token(m->call_id, want);
+	return str_ct_eq(d.p, want, 16);
+}
+
+static bool from_our_user(const struct sip_msg *m)
+{
+	return m->from.uri.scheme && m->from.uri.user.len &&
+		sip_endpoint_is_local(m->from.uri.host);
+}
+
 static bool for_our_realm(struct str value)
 {
 	struct sip_auth a;
@@ -176,10 +226,13 @@ static int build_request(struct proxy_ctx *c, const struct sip_msg *m, unsigned 
 	if (c->record_route) {
 		char rr[ADDR_STR_MAX];
 		enum sip_proto in = c->up.proto;
+		char token[17];
 		if (sip_endpoint_hostport(in, rr, sizeof(rr)) == 0) {
-			buf_printf(b, "Record-Route: <sip:%s%s%s;lr>\r\n", rr,
+			rr_token(m->call_id, token);
+			buf_printf(b, "Record-Route: <sip:%s%s%s;lr;d=%s>\r\n", rr,
 				in == SIP_PROTO_UDP ? "" : ";transport=",
-				in == SIP_PROTO_UDP ? "" : (in == SIP_PROTO_TLS ? "tls" : "tcp"));
+				in == SIP_PROTO_UDP ? "" : (in == SIP_PROTO_TLS ? "tls" : "tcp"),
+				token);
 		}
 	}
 	/* RFC 3327 5.4: the Path of the binding becomes the route set. */
@@ -1140,6 +1193,9 @@ static void on_request(struct sip_req *r)
 	bool pop = top_route_is_us(m, &route_h, &na);
 	const struct sip_hdr *next = route_h;
 	struct str next_val = route_h ? route_h->value : STR_NULL;
+	/* Leaving the domain (a Route beyond us, or a dialog's far end) is
+	 * for our authenticated users and our own dialogs: no open relay. */
+	bool may_leave = in_our_dialog(m) || from_our_user(m);
 
 	/* 16.4: past our own Route value, the next one decides. */
 	if (pop) {
@@ -1148,6 +1204,11 @@ static void on_request(struct sip_req *r)
 			next = sip_msg_hdr_next(m, route_h);
 			next_val = next ? next->value : STR_NULL;
 		}
+	}
+	if ((next_val.len || (m->to.tag.len && !sip_endpoint_uri_is_us(&m->ruri))) && !may_leave) {
+		px_stats.denied++;
+		sip_endpoint_respond(r, 403, "Relaying Denied", NULL);
+		return;
 	}
 	if (next_val.len) {
 		struct str rest;
@@ -1218,6 +1279,10 @@ static void on_ack(struct sip_req *r)
 	struct str next_val = route_h ? route_h->value : STR_NULL;
 	const struct sip_uri *hop = &m->ruri;
 
+	/* An ACK cannot be challenged: it goes on only inside our dialogs. */
+	if (!in_our_dialog(m)) {
+		return;
+	}
 	if (pop) {
 		const struct sip_hdr *nx;
 		next_val = value_rest(route_h->value, na.text);
@@ -1298,6 +1363,7 @@ static void on_stray_response(const struct sip_msg *m, const struct sip_peer *sr
 }
 
 static const struct sip_endpoint_router px_router = {
+	.trusted = in_our_dialog,
 	.request = on_request,
 	.ack = on_ack,
 	.cancel = on_cancel,
@@ -1312,6 +1378,7 @@ int proxy_init(struct store *st, const struct proxy_limits *l)
 	}
 	px_st = st;
 	px_lim = *l;
+	rand_bytes(px_rr_secret, sizeof(px_rr_secret));
 	px_pool.used = px_pool.high = 0;
 	sip_endpoint_set_router(&px_router);
 	return 0;

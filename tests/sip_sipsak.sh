@@ -72,6 +72,9 @@ check "an unsupported Require gets 420" grep -q '^SIP/2.0 420' <<<"$resp"
 check "420 lists what is unsupported" grep -q '^Unsupported: foo, bar' <<<"$resp"
 resp=$(raw 'MESSAGE sip:alice@office.example SIP/2.0' $'Require: 100rel\r\nProxy-Require: sec-agree\r\n')
 check "for a request it would forward, Proxy-Require counts and Require does not" grep -q '^Unsupported: sec-agree' <<<"$resp"
+check "a visitor's request routed past us to elsewhere: 403 (no open relay)" grep -q '^SIP/2.0 403' <<<"$(raw 'MESSAGE sip:someone@203.0.113.5 SIP/2.0' "Route: <sip:127.0.0.1:$port;lr>, <sip:203.0.113.5;lr>"$'\r\n')"
+resp=$(printf 'BYE sip:someone@203.0.113.5 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:1;branch=z9hG4bK-bye%s\r\nMax-Forwards: 70\r\nRoute: <sip:127.0.0.1:%s;lr;d=0123456789abcdef>\r\nFrom: <sip:v@visitor.example>;tag=v\r\nTo: <sip:x@office.example>;tag=forged\r\nCall-ID: forged-1\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n' "$RANDOM" "$port" | sip_exchange 127.0.0.1 "$port")
+check "an in-dialog request with a forged dialog token: 403" grep -q '^SIP/2.0 403' <<<"$resp"
 check "Max-Forwards 0 for a user gets 483" grep -q '^SIP/2.0 483' <<<"$(MF=0 raw 'MESSAGE sip:alice@office.example SIP/2.0')"
 check "a bad CSeq gets 400 Bad CSeq" grep -q '^SIP/2.0 400 .*CSeq' <<<"$(printf 'OPTIONS sip:office.example SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:1;branch=z9hG4bK-b\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\nCall-ID: x\r\nCSeq: abc OPTIONS\r\nContent-Length: 0\r\n\r\n' | sip_exchange 127.0.0.1 "$port")"
 
