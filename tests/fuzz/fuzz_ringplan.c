@@ -11,88 +11,10 @@
 
 #include "core/digest.h"
 #include "core/store.h"
+#include "tests/fuzz/stub_store.h"
 #include "sip/ringplan.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static struct str value;
-static uint8_t written[RINGPLAN_TEXT_MAX + 16];
-static size_t written_len;
-
-int store_txn_get(struct store_txn *txn, enum store_db db, struct str key, struct str *val)
-{
-	(void)txn;
-	(void)db;
-	(void)key;
-	*val = value;
-	return 0;
-}
-
-int store_put(struct store *st, enum store_db db, struct str key, struct str val)
-{
-	(void)st;
-	(void)db;
-	(void)key;
-	if (val.len > sizeof(written)) {
-		abort();
-	}
-	memcpy(written, val.p, val.len);
-	written_len = val.len;
-	return 0;
-}
-
-int store_del(struct store *st, enum store_db db, struct str key)
-{
-	(void)st;
-	(void)db;
-	(void)key;
-	return 0;
-}
-
-void store_mark_durable(struct store *st)
-{
-	(void)st;
-}
-
-struct store_txn *store_loop_txn(struct store *st)
-{
-	(void)st;
-	return NULL;
-}
-
-int store_txn_scan(struct store_txn *txn, enum store_db db, struct str prefix,
-	int (*fn)(void *arg, struct str key, struct str val), void *arg)
-{
-	(void)txn;
-	(void)db;
-	(void)prefix;
-	(void)fn;
-	(void)arg;
-	return 0;
-}
-
-size_t store_count(struct store_txn *txn, enum store_db db)
-{
-	(void)txn;
-	(void)db;
-	return 0;
-}
-
-size_t digest_alg_len(enum digest_alg alg)
-{
-	(void)alg;
-	return 16;
-}
-
-void digest_ha1(enum digest_alg alg, struct str username, struct str realm, struct str password,
-	uint8_t *out)
-{
-	(void)alg;
-	(void)username;
-	(void)realm;
-	(void)password;
-	memset(out, 0, 16);
-}
 
 /* The canonical text of p into mem; aborts when it does not fit. */
 static struct str canon(const struct ringplan *p, char *mem)
@@ -137,7 +59,7 @@ static void check_plan(const struct ringplan *p)
 	if (ringplan_put(NULL, STR("alice"), p) != 0) {
 		abort();
 	}
-	value = str_make(written, written_len);
+	stub_value = stub_written();
 	if (ringplan_get(NULL, STR("alice"), &r) != 0 || !str_eq(canon(&r, t2), a)) {
 		abort();
 	}
@@ -153,7 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (!why) {
 		abort();
 	}
-	value = str_make(data, size);
+	stub_value = str_make(data, size);
 	if (ringplan_get(NULL, STR("alice"), &p) == 0) {
 		check_plan(&p);
 	}
