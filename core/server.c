@@ -60,6 +60,12 @@ static void proxy_limits(struct store_txn *t, struct proxy_limits *l)
 {
 	l->ring_ms = settings_get_uint(t, SETTINGS_PROXY_RING_S) * 1000;
 	l->retention_s = settings_get_uint(t, SETTINGS_MSG_RETENTION_S);
+	{
+		char ob[SETTINGS_VALUE_MAX + 1];
+		const char *why;
+		l->have_outbound = settings_get(t, SETTINGS_PROXY_OUTBOUND, ob, sizeof(ob)) == 0 &&
+			strcmp(ob, "none") != 0 && addr_parse(ob, &l->outbound, &why) == 0;
+	}
 }
 
 static void auth_limits(struct store_txn *t, struct throttle_cfg *c)

@@ -6,6 +6,7 @@
 
 #include "autoconf.h"
 
+#include "core/addr.h"
 #include "core/buf.h"
 #include "core/rec.h"
 
@@ -32,6 +33,8 @@ const struct settings_def settings_defs[] = {
 		"registration time in s when the client names none" },
 	{ SETTINGS_PROXY_RING_S, SETTINGS_KIND_UINT, 1, 600, 20,
 		"seconds a group of devices rings before the next group is tried" },
+	{ SETTINGS_PROXY_OUTBOUND, SETTINGS_KIND_ADDR, 0, 0, 0,
+		"next hop ADDR:PORT (UDP) for our users' requests to other domains; none: 403" },
 	{ SETTINGS_MSG_RETENTION_S, SETTINGS_KIND_UINT, 60, 31536000, 604800,
 		"seconds a MESSAGE for offline devices is kept for them" },
 	{ SETTINGS_AUTH_THROTTLE_AFTER, SETTINGS_KIND_UINT, 0, 1000, 5,
@@ -62,6 +65,20 @@ int settings_check(const struct settings_def *d, const char *value, const char *
 	if (d->kind == SETTINGS_KIND_DOMAIN) {
 		if (!settings_domain_valid(str_cstr(value))) {
 			*why = "not a valid host name";
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (d->kind == SETTINGS_KIND_ADDR) {
+		struct addr a;
+		if (strcmp(value, "none") == 0) {
+			return 0;
+		}
+		if (addr_parse(value, &a, why) < 0) {
+			return -EINVAL;
+		}
+		if (addr_port(&a) == 0) {
+			*why = "the port is missing or 0";
 			return -EINVAL;
 		}
 		return 0;

@@ -20,6 +20,7 @@
 #define SETTINGS_REG_DEFAULT_EXPIRES "reg_default_expires_s"
 #define SETTINGS_PROXY_RING_S "proxy_ring_s"
 #define SETTINGS_MSG_RETENTION_S "msg_retention_s"
+#define SETTINGS_PROXY_OUTBOUND "proxy_outbound"
 #define SETTINGS_AUTH_THROTTLE_AFTER "auth_throttle_after"
 #define SETTINGS_AUTH_BLOCK_AFTER "auth_block_after"
 #define SETTINGS_AUTH_BLOCK_S "auth_block_s"
@@ -30,6 +31,7 @@
 enum settings_kind {
 	SETTINGS_KIND_DOMAIN,
 	SETTINGS_KIND_UINT,
+	SETTINGS_KIND_ADDR, /* "1.2.3.4:5060", "[::1]:5060", or "none" */
 };
 struct settings_def {
 	const char *name;

@@ -57,6 +57,8 @@ struct proxy_ctx {
 static struct store *px_st;
 static struct proxy_limits px_lim;
 static struct proxy_ctx *px_ctx;
+/* RFC 3261 18.1.1: 1300 bytes, for a path MTU we do not know. */
+#define PX_UDP_MAX 1300
 static struct pool_stats px_pool = { "proxy contexts", 0, 0, CONFIG_PROXY_MAX_CTX };
 static struct proxy_stats px_stats;
 static char px_arena_mem[CONFIG_SIP_MAX_HEADERS * 64 + 4096];
@@ -359,7 +361,8 @@ static void answer_own(struct proxy_ctx *c, unsigned status)
 	static const struct {
 		unsigned status;
 		const char *reason;
-	} reasons[] = { { 408, "Request Timeout" }, { 500, "Server Internal Error" } };
+	} reasons[] = { { 408, "Request Timeout" }, { 500, "Server Internal Error" },
+		{ 513, "Message Too Large" } };
 	const char *reason = "Server Internal Error";
 	struct sip_msg m;
 	struct arena a;
@@ -442,6 +445,13 @@ static void start_branch(struct proxy_ctx *c, unsigned i)
 	if (ctx_request(c, &m, &a) == 0) {
 		buf_init(&b, px_out, sizeof(px_out));
 		if (build_request(c, &m, i, &b) == 0) {
+			/* RFC 3261 18.1.1: over UDP only what fits a path MTU
+			 * with room to spare; we open no TCP connection, so a
+			 * larger request cannot reach a device over UDP. */
+			if (br->peer.proto == SIP_PROTO_UDP && b.len > PX_UDP_MAX) {
+				feed(c, i, 513, NULL);
+				return;
+			}
 			br->tsx = sip_tsx_client_send(&br->peer, b.p, b.len, &branch_tu, br, &err);
 		}
 	}
@@ -1235,6 +1245,15 @@ static void on_request(struct sip_req *r)
 			sip_endpoint_respond(r, 400, "Unusable Request-URI", NULL);
 			return;
 		}
+		run(r, &m->ruri_str, &(struct str){ 0 }, &peer, &group0, &ring0, 1, 1, false);
+		return;
+	}
+	/* 16.5: for another domain, our own users may go through the
+	 * configured outbound proxy (no DNS here). */
+	if (px_lim.have_outbound && from_our_user(m)) {
+		memset(&peer, 0, sizeof(peer));
+		peer.proto = SIP_PROTO_UDP;
+		peer.addr = px_lim.outbound;
 		run(r, &m->ruri_str, &(struct str){ 0 }, &peer, &group0, &ring0, 1, 1, false);
 		return;
 	}

@@ -6,7 +6,8 @@
  * each branch a client transaction; a request inside
  * a dialog we record-routed, or with a Route beyond us, goes to its next
  * hop (loose routing, 16.4 and 16.6 step 6). Requests for other domains
- * are refused (403) until an outbound route exists.
+ * go to the proxy_outbound next hop when our authenticated users send
+ * them, and are refused (403) otherwise.
  *
  * Contexts live in a fixed pool (CONFIG_PROXY_MAX_CTX); one more request
  * gets 503 with Retry-After. Loop thread only.
@@ -24,12 +25,15 @@
 
 #include <stdint.h>
 
+#include "core/addr.h"
 #include "core/pool.h"
 #include "core/store.h"
 
 struct proxy_limits {
 	uint32_t ring_ms; /* how long a group of devices rings (INVITE) */
 	uint32_t retention_s; /* how long a MESSAGE waits for offline devices */
+	bool have_outbound; /* a next hop for our users' requests elsewhere */
+	struct addr outbound;
 };
 
 /* Allocates the context pool and takes over routing at the endpoint

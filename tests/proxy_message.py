@@ -25,19 +25,19 @@ INSTANCES = {"desk": "urn:uuid:0000aaaa-0000-4000-8000-00000000d35c",
              "phone": "urn:uuid:0000cccc-0000-4000-8000-0000000ph0e0"}
 
 
-def send(port, text, timeout=5):
+def send(port, text, timeout=5, to="bob@" + DOMAIN):
     """alice's MESSAGE with a Date and a body; answers the 407. Returns the
     final response."""
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind(("127.0.0.1", 0))
     s.settimeout(0.2)
     lport = s.getsockname()[1]
-    call_id, tag, ruri = "msg-" + rand_hex(), "alice" + rand_hex(16), f"sip:bob@{DOMAIN}"
+    call_id, tag, ruri = "msg-" + rand_hex(), "alice" + rand_hex(16), f"sip:{to}"
     auth = None
     for cseq in (1, 2):
         h = [("Via", f"SIP/2.0/UDP 127.0.0.1:{lport};branch=z9hG4bK{rand_hex()};rport"),
              ("Max-Forwards", "70"), ("From", f"\"Alice\" <sip:alice@{DOMAIN}>;tag={tag}"),
-             ("To", f"<sip:bob@{DOMAIN}>"), ("Call-ID", call_id), ("CSeq", f"{cseq} MESSAGE"),
+             ("To", f"<{ruri}>"), ("Call-ID", call_id), ("CSeq", f"{cseq} MESSAGE"),
              ("Date", DATE), ("Content-Type", "text/plain;charset=utf-8")]
         if auth:
             h.append(tuple(auth.split(": ", 1)))
@@ -101,6 +101,34 @@ def main():
                 m = ev[2]
                 print(f"got body={m.body!r} from={m.get('from')!r} date={m.get('date')!r} "
                       f"type={m.get('content-type')!r}")
+    elif what == "outbound":
+        # The configured outbound proxy is a socket here: it must get the
+        # MESSAGE for another domain, Request-URI unchanged, and answer it.
+        sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sink.bind(("127.0.0.1", int(sys.argv[3])))
+        sink.settimeout(5)
+        got = []
+
+        def serve():
+            try:
+                data, src = sink.recvfrom(65536)
+            except socket.timeout:
+                return
+            m = Msg(data.decode("latin-1"))
+            got.append(m)
+            hdrs = [(k, v) for k, v in m.headers if k in ("via", "from", "call-id", "cseq")]
+            hdrs.append(("To", m.get("to") + ";tag=far"))
+            sink.sendto(build("SIP/2.0 200 OK", hdrs).encode(), src)
+
+        t = threading.Thread(target=serve)
+        t.start()
+        r = send(port, "hello elsewhere", to="carol@elsewhere.example")
+        t.join()
+        check(len(got) == 1 and got[0].ruri == "sip:carol@elsewhere.example",
+              "our user's MESSAGE for another domain goes to the outbound proxy, "
+              "Request-URI unchanged")
+        check(r is not None and r.status == 200,
+              f"and its 200 comes back ({r.status if r else 'none'})")
     elif what == "online":
         out = []
         ths = [threading.Thread(target=device, args=(port, n, float(sys.argv[3]), out))

@@ -29,6 +29,8 @@ start() { # start LOG: sets pid, port, hport
 cli settings set domain office.example >/dev/null
 cli user add alice --password alicepw >/dev/null
 cli user add bob --password bobpw >/dev/null
+sink=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cli settings set proxy_outbound "127.0.0.1:$sink" >/dev/null
 start log1
 
 check "a MESSAGE for a user with no device is stored: 202" test "$(python3 "$py" "$port" send 'first, while you were out')" = 202
@@ -55,6 +57,13 @@ out=$(python3 "$py" "$port" online 3)
 while IFS=$'\t' read -r _ res text; do
 	if [ "$res" = ok ]; then ok "$text"; else fail "$text"; fi
 done < <(grep '^CHECK' <<<"$out")
+big=$(head -c 2000 /dev/zero | tr '\0' x)
+check "a MESSAGE too large for UDP to the devices: 513 (RFC 3261 18.1.1)" test "$(python3 "$py" "$port" send "$big")" = 513
+out=$(python3 "$py" "$port" outbound "$sink")
+while IFS=$'\t' read -r _ res text; do
+	if [ "$res" = ok ]; then ok "$text"; else fail "$text"; fi
+done < <(grep '^CHECK' <<<"$out")
+
 # RFC 3841 9.1: a caller who asks for a redirect gets the devices in a 302.
 resp=$(printf 'MESSAGE sip:bob@office.example SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK-rd1;rport\r\nMax-Forwards: 70\r\nFrom: <sip:carol@visitor.example>;tag=v1\r\nTo: <sip:bob@office.example>\r\nCall-ID: rd1\r\nCSeq: 1 MESSAGE\r\nRequest-Disposition: redirect\r\nContent-Length: 0\r\n\r\n' |
 	sip_exchange 127.0.0.1 "$port" udp)
