@@ -307,10 +307,15 @@ static bool needs_auth(const struct sip_msg *m, bool to_server)
 		sip_endpoint_is_local(m->from.uri.host);
 }
 
-/* For the server itself: its domain or address, no user part. */
+/* For the server itself: its domain or address, no user part, and not our
+ * own Record-Route (;d=) that a strict router put there (RFC 3261 16.4:
+ * the proxy's). */
 static bool is_to_server(const struct sip_msg *m)
 {
-	return sip_endpoint_is_local(m->ruri.host) && !m->ruri.user.len;
+	struct str d;
+
+	return sip_endpoint_is_local(m->ruri.host) && !m->ruri.user.len &&
+		!(ep_router && sip_param_get(m->ruri.params, STR("d"), &d));
 }
 
 /* Runs a transaction user's handler inside a new server transaction. */

@@ -133,17 +133,6 @@ static struct str value_rest(struct str value, struct str first)
 	return str_make(p, (size_t)(end - p));
 }
 
-/* Our Route value at the top of the Route set, which 16.4 removes. */
-static bool top_route_is_us(
-	const struct sip_msg *m, const struct sip_hdr **h, struct sip_nameaddr *na)
-{
-	struct str rest;
-
-	*h = sip_msg_hdr(m, SIP_HDR_ROUTE);
-	return *h && sip_parse_nameaddr((*h)->value, na, &rest) == 0 && na->uri.scheme &&
-		sip_endpoint_uri_is_us(&na->uri);
-}
-
 /* The token our Record-Route carries (;d=), so that a request that says
  * it belongs to a dialog we set up can prove it: HMAC-SHA-256 of its
  * Call-ID under a secret of this run (dialogs do not outlive a restart
@@ -168,23 +157,101 @@ static void rr_token(struct str call_id, char out[17])
 	out[16] = '\0';
 }
 
-/* A request inside a dialog we record-routed: a To tag, and our Route on
- * top with the dialog's token. Such a request passes without a new
- * challenge and may go where its route set says; any other that would
- * leave our domain must come from an authenticated user of ours. */
-static bool in_our_dialog(const struct sip_msg *m)
+static bool token_ok(const struct sip_msg *m, struct str params)
 {
-	const struct sip_hdr *h;
-	struct sip_nameaddr na;
 	struct str d;
 	char want[17];
 
-	if (!m->to.tag.len || !top_route_is_us(m, &h, &na) ||
-		!sip_param_get(na.uri.params, STR("d"), &d) || d.len != 16) {
+	if (!sip_param_get(params, STR("d"), &d) || d.len != 16) {
 		return false;
 	}
 	rr_token(m->call_id, want);
 	return str_ct_eq(d.p, want, 16);
+}
+
+/* Route values one request may carry. */
+#define PX_MAX_ROUTES 16
+
+/* Where a request goes by its Route set (RFC 3261 16.4, 16.6 steps 6
+ * and 7): the Request-URI and the Route set it leaves with (joined into
+ * px_routes, valid until the next call), and the next hop when a Route
+ * names it. in_dialog: the request proved that it belongs to a dialog we
+ * record-routed (a To tag and our dialog token in the Route, or in the
+ * Request-URI when a strict router put it there). */
+struct route_plan {
+	struct str ruri;
+	struct str routes;
+	bool routed;
+	struct sip_uri hop;
+	bool in_dialog;
+};
+static char px_routes[2 * CONFIG_SIP_MAX_HEADER_LEN];
+
+static int plan_routes(const struct sip_msg *m, struct route_plan *rp)
+{
+	struct sip_nameaddr v[PX_MAX_ROUTES];
+	unsigned n = 0, first = 0;
+	struct buf b;
+
+	for (const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_ROUTE); h;
+		h = sip_msg_hdr_next(m, h)) {
+		struct str rest = h->value;
+		while (rest.len) {
+			if (n == PX_MAX_ROUTES || sip_parse_nameaddr(rest, &v[n], &rest) < 0 ||
+				!v[n].uri.scheme) {
+				return -EBADMSG;
+			}
+			n++;
+		}
+	}
+	memset(rp, 0, sizeof(*rp));
+	rp->ruri = m->ruri_str;
+	/* 16.4: a strict router put our Record-Route into the Request-URI;
+	 * the real Request-URI is the last Route value. */
+	if (n && !m->ruri.user.len && sip_endpoint_uri_is_us(&m->ruri) &&
+		token_ok(m, m->ruri.params)) {
+		rp->in_dialog = m->to.tag.len > 0;
+		rp->ruri = v[--n].uri_str;
+	}
+	/* 16.4: our own value leaves the route set. */
+	if (n && sip_endpoint_uri_is_us(&v[0].uri)) {
+		rp->in_dialog = rp->in_dialog || (m->to.tag.len && token_ok(m, v[0].uri.params));
+		first = 1;
+	}
+	buf_init(&b, px_routes, sizeof(px_routes));
+	rp->routed = first < n;
+	if (rp->routed) {
+		struct str lr;
+		rp->hop = v[first].uri;
+		/* 16.6 step 7: a strict next hop takes the route in the
+		 * Request-URI, and our Request-URI goes last in the set. */
+		if (!sip_param_get(v[first].uri.params, STR("lr"), &lr)) {
+			struct str old = rp->ruri;
+			rp->ruri = v[first++].uri_str;
+			for (unsigned k = first; k < n; k++) {
+				buf_printf(&b, "%s%.*s", b.len ? ", " : "", STR_FMT(v[k].text));
+			}
+			buf_printf(&b, "%s<%.*s>", b.len ? ", " : "", STR_FMT(old));
+		} else {
+			for (unsigned k = first; k < n; k++) {
+				buf_printf(&b, "%s%.*s", b.len ? ", " : "", STR_FMT(v[k].text));
+			}
+		}
+	}
+	if (b.err) {
+		return -E2BIG;
+	}
+	rp->routes = buf_str(&b);
+	return 0;
+}
+
+/* For the endpoint: a request of a dialog we set up needs no new
+ * challenge (it was authenticated when the dialog began). */
+static bool in_our_dialog(const struct sip_msg *m)
+{
+	struct route_plan rp;
+
+	return plan_routes(m, &rp) == 0 && rp.in_dialog;
 }
 
 static bool from_our_user(const struct sip_msg *m)
@@ -206,9 +273,6 @@ static bool for_our_realm(struct str value)
 static int build_request(struct proxy_ctx *c, const struct sip_msg *m, unsigned i, struct buf *b)
 {
 	const struct proxy_branch *br = &c->br[i];
-	const struct sip_hdr *route_h = NULL;
-	struct sip_nameaddr route_na;
-	bool pop = top_route_is_us(m, &route_h, &route_na);
 	bool via_done = false;
 	char hostport[ADDR_STR_MAX];
 	char branch[17];
@@ -237,7 +301,9 @@ static int build_request(struct proxy_ctx *c, const struct sip_msg *m, unsigned 
 				token);
 		}
 	}
-	/* RFC 3327 5.4: the Path of the binding becomes the route set. */
+	/* The route set we worked out (plan_routes), or for a device the
+	 * Path of its binding (RFC 3327 5.4); the received Route headers
+	 * are not copied. */
 	if (br->path.len) {
 		buf_printf(b, "Route: %.*s\r\n", STR_FMT(br->path));
 	}
@@ -266,17 +332,7 @@ static int build_request(struct proxy_ctx *c, const struct sip_msg *m, unsigned 
 				m->max_forwards > 0 ? m->max_forwards - 1 : 0);
 			continue;
 		case SIP_HDR_ROUTE:
-			if (pop && h == route_h) {
-				/* 16.4: our own value leaves the route set. */
-				struct str rest = value_rest(h->value, route_na.text);
-				if (rest.len) {
-					buf_put_cstr(b, "Route: ");
-					buf_put_str(b, rest);
-					buf_put_cstr(b, "\r\n");
-				}
-				continue;
-			}
-			break;
+			continue;
 		case SIP_HDR_CONTENT_LENGTH:
 			continue;
 		case SIP_HDR_PROXY_AUTHORIZATION:
@@ -1195,66 +1251,51 @@ static void to_user(struct sip_req *r)
 static void on_request(struct sip_req *r)
 {
 	const struct sip_msg *m = r->m;
-	const struct sip_hdr *route_h;
-	struct sip_nameaddr na;
+	struct route_plan rp;
+	struct sip_uri target;
 	struct sip_peer peer;
 	uint8_t group0 = 0;
 	uint32_t ring0 = 0;
-	bool pop = top_route_is_us(m, &route_h, &na);
-	const struct sip_hdr *next = route_h;
-	struct str next_val = route_h ? route_h->value : STR_NULL;
+	bool may_leave;
+	int rc;
+
+	if (plan_routes(m, &rp) < 0 || sip_parse_uri(rp.ruri, &target) < 0) {
+		sip_endpoint_respond(r, 400, "Bad Route", NULL);
+		return;
+	}
 	/* Leaving the domain (a Route beyond us, or a dialog's far end) is
 	 * for our authenticated users and our own dialogs: no open relay. */
-	bool may_leave = in_our_dialog(m) || from_our_user(m);
-
-	/* 16.4: past our own Route value, the next one decides. */
-	if (pop) {
-		next_val = value_rest(route_h->value, na.text);
-		if (!next_val.len) {
-			next = sip_msg_hdr_next(m, route_h);
-			next_val = next ? next->value : STR_NULL;
-		}
-	}
-	if ((next_val.len || (m->to.tag.len && !sip_endpoint_uri_is_us(&m->ruri))) && !may_leave) {
+	may_leave = rp.in_dialog || from_our_user(m);
+	if ((rp.routed || (m->to.tag.len && !sip_endpoint_uri_is_us(&target))) && !may_leave) {
 		px_stats.denied++;
 		sip_endpoint_respond(r, 403, "Relaying Denied", NULL);
 		return;
 	}
-	if (next_val.len) {
-		struct str rest;
-		if (sip_parse_nameaddr(next_val, &na, &rest) < 0 || !na.uri.scheme ||
-			peer_from_uri(&na.uri, &peer) < 0) {
-			sip_endpoint_respond(r, 400, "Bad Route", NULL);
+	if (rp.routed || (m->to.tag.len && !sip_endpoint_uri_is_us(&target))) {
+		/* To the next Route, or inside a dialog to the far end. */
+		rc = peer_from_uri(rp.routed ? &rp.hop : &target, &peer);
+		if (rc == -ENOTCONN) {
+			sip_endpoint_respond(r, 480, "No Connection To The Next Hop", NULL);
 			return;
 		}
-		run(r, &m->ruri_str, &(struct str){ 0 }, &peer, &group0, &ring0, 1, 1, false);
+		if (rc < 0) {
+			sip_endpoint_respond(r, 400, "Unusable Next Hop", NULL);
+			return;
+		}
+		run(r, &rp.ruri, &rp.routes, &peer, &group0, &ring0, 1, 1, false);
 		return;
 	}
 	if (m->ruri.user.len && sip_endpoint_uri_is_us(&m->ruri)) {
 		to_user(r);
 		return;
 	}
-	if (m->to.tag.len && !sip_endpoint_uri_is_us(&m->ruri)) {
-		/* Inside a dialog: straight to the far end's contact. */
-		int rc = peer_from_uri(&m->ruri, &peer);
-		if (rc == -ENOTCONN) {
-			sip_endpoint_respond(r, 480, "No Connection To The Next Hop", NULL);
-			return;
-		}
-		if (rc < 0) {
-			sip_endpoint_respond(r, 400, "Unusable Request-URI", NULL);
-			return;
-		}
-		run(r, &m->ruri_str, &(struct str){ 0 }, &peer, &group0, &ring0, 1, 1, false);
-		return;
-	}
 	/* 16.5: for another domain, our own users may go through the
 	 * configured outbound proxy (no DNS here). */
-	if (px_lim.have_outbound && from_our_user(m)) {
+	if (px_lim.have_outbound && from_our_user(m) && !sip_endpoint_uri_is_us(&target)) {
 		memset(&peer, 0, sizeof(peer));
 		peer.proto = SIP_PROTO_UDP;
 		peer.addr = px_lim.outbound;
-		run(r, &m->ruri_str, &(struct str){ 0 }, &peer, &group0, &ring0, 1, 1, false);
+		run(r, &rp.ruri, &rp.routes, &peer, &group0, &ring0, 1, 1, false);
 		return;
 	}
 	px_stats.denied++;
@@ -1288,42 +1329,26 @@ static void on_cancel(struct sip_req *r)
 static void on_ack(struct sip_req *r)
 {
 	const struct sip_msg *m = r->m;
-	const struct sip_hdr *route_h;
-	struct sip_nameaddr na;
+	struct route_plan rp;
+	struct sip_uri target;
 	struct sip_peer peer;
 	struct proxy_ctx c = { 0 };
-	struct str rest;
 	struct buf b;
-	bool pop = top_route_is_us(m, &route_h, &na);
-	struct str next_val = route_h ? route_h->value : STR_NULL;
-	const struct sip_uri *hop = &m->ruri;
 
 	/* An ACK cannot be challenged: it goes on only inside our dialogs. */
-	if (!in_our_dialog(m)) {
+	if (plan_routes(m, &rp) < 0 || !rp.in_dialog || sip_parse_uri(rp.ruri, &target) < 0) {
 		return;
 	}
-	if (pop) {
-		const struct sip_hdr *nx;
-		next_val = value_rest(route_h->value, na.text);
-		nx = next_val.len ? route_h : sip_msg_hdr_next(m, route_h);
-		if (!next_val.len && nx) {
-			next_val = nx->value;
-		}
-	}
-	if (next_val.len) {
-		if (sip_parse_nameaddr(next_val, &na, &rest) < 0 || !na.uri.scheme) {
-			return;
-		}
-		hop = &na.uri;
-	} else if (sip_endpoint_uri_is_us(&m->ruri)) {
+	if (!rp.routed && sip_endpoint_uri_is_us(&target)) {
 		return; /* an ACK for us ends here */
 	}
-	if (peer_from_uri(hop, &c.br[0].peer) < 0) {
+	if (peer_from_uri(rp.routed ? &rp.hop : &target, &peer) < 0) {
 		return;
 	}
-	peer = c.br[0].peer;
 	c.top_via = r->top_via;
-	c.br[0].uri = m->ruri_str;
+	c.br[0].uri = rp.ruri;
+	c.br[0].path = rp.routes;
+	c.br[0].peer = peer;
 	c.n = 1;
 	buf_init(&b, px_out, sizeof(px_out));
 	if (build_request(&c, m, 0, &b) == 0) {

@@ -82,6 +82,102 @@ def device(port, name, secs, out):
     s.close()
 
 
+def recv_req(sock, method, secs=3):
+    end = time.monotonic() + secs
+    while time.monotonic() < end:
+        try:
+            data, src = sock.recvfrom(65536)
+        except socket.timeout:
+            continue
+        m = Msg(data.decode("latin-1"))
+        if m.is_request and m.method == method:
+            return m, src
+    return None, None
+
+
+def answer_req(sock, m, src, extra=()):
+    hdrs = [(k, v) for k, v in m.headers if k in ("via", "from", "call-id", "cseq", "record-route")]
+    to = m.get("to")
+    hdrs.append(("To", to if "tag=" in to else to + ";tag=dev"))
+    sock.sendto(build("SIP/2.0 200 OK", hdrs + list(extra)).encode(), src)
+
+
+def strict(port):
+    """RFC 3261 16.4 and 16.6 step 7: a dialog set up through sipbox, then
+    a BYE from a strict router (our Record-Route in the Request-URI) and an
+    INFO whose next hop is a strict router."""
+    dev = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    dev.bind(("127.0.0.1", 0))
+    dport = dev.getsockname()[1]
+    register(("127.0.0.1", port), "bob", "bobpw", dport, instance=INSTANCES["phone"],
+             domain=DOMAIN)
+    dev.settimeout(0.2)
+    sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sink.bind(("127.0.0.1", 0))
+    sink.settimeout(0.2)
+    c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    c.bind(("127.0.0.1", 0))
+    c.settimeout(0.2)
+    lport = c.getsockname()[1]
+    call_id, tag, ruri = "st-" + rand_hex(), "a" + rand_hex(16), f"sip:bob@{DOMAIN}"
+    contact = f"sip:bob@127.0.0.1:{dport}"
+
+    def req(method, uri, cseq, extra):
+        h = [("Via", f"SIP/2.0/UDP 127.0.0.1:{lport};branch=z9hG4bK{rand_hex()};rport"),
+             ("Max-Forwards", "70"), ("From", f"<sip:alice@{DOMAIN}>;tag={tag}"),
+             ("Call-ID", call_id), ("CSeq", f"{cseq} {method}")] + extra
+        c.sendto(build(f"{method} {uri} SIP/2.0", h).encode(), ("127.0.0.1", port))
+
+    def final(cseq):
+        end = time.monotonic() + 3
+        while time.monotonic() < end:
+            try:
+                m = Msg(c.recv(65536).decode("latin-1"))
+            except socket.timeout:
+                continue
+            if not m.is_request and m.cseq == cseq and m.status >= 200:
+                return m
+        return None
+
+    req("INVITE", ruri, 1, [("To", f"<{ruri}>")])
+    r = final(1)
+    auth = answer(pick_challenge(r.raw), "alice", "alicepw", "INVITE", ruri, "Proxy-Authorization")
+    req("ACK", ruri, 1, [("To", r.get("to"))])
+    req("INVITE", ruri, 2, [("To", f"<{ruri}>"), tuple(auth.split(": ", 1))])
+    m, src = recv_req(dev, "INVITE")
+    answer_req(dev, m, src, [("Contact", f"<{contact}>")])
+    r = final(2)
+    rr = r.all("record-route") if r else []
+    check(len(rr) == 1 and ";lr" in rr[0] and ";d=" in rr[0],
+          f"the 200 carries sipbox's Record-Route with its dialog token ({rr})")
+    if not rr:
+        return
+    rr_uri = rr[0].strip("<>")
+    to = r.get("to")
+    req("ACK", contact, 2, [("To", to), ("Route", rr[0])])
+    m, _ = recv_req(dev, "ACK")
+    check(m is not None, "the ACK reaches the device (loose routing)")
+    # A strict router before us: our Record-Route is the Request-URI, the
+    # far end's contact the last Route (16.4).
+    req("BYE", rr_uri.replace(";lr", ""), 3, [("To", to), ("Route", f"<{contact}>")])
+    m, src = recv_req(dev, "BYE")
+    check(m is not None and m.ruri == contact and not m.all("route"),
+          "a BYE from a strict router reaches the device with its contact as Request-URI "
+          f"and no Route ({m.ruri if m else None}, {m.all('route') if m else None})")
+    if m:
+        answer_req(dev, m, src)
+    r = final(3)
+    check(r is not None and r.status == 200, "and its 200 comes back")
+    # A strict next hop after us: it gets the Request-URI, ours goes last.
+    strict_hop = f"sip:127.0.0.1:{sink.getsockname()[1]}"
+    req("INFO", contact, 4, [("To", to), ("Route", f"{rr[0]}, <{strict_hop}>")])
+    m, src = recv_req(sink, "INFO")
+    check(m is not None and m.ruri == strict_hop and m.all("route") == [f"<{contact}>"],
+          "an INFO whose next hop is a strict router goes there with the route in the "
+          "Request-URI and ours as the last Route "
+          f"({m.ruri if m else None}, {m.all('route') if m else None})")
+
+
 def check(ok, text):
     print(f"CHECK\t{'ok' if ok else 'FAIL'}\t{text}", flush=True)
 
@@ -129,6 +225,8 @@ def main():
               "Request-URI unchanged")
         check(r is not None and r.status == 200,
               f"and its 200 comes back ({r.status if r else 'none'})")
+    elif what == "strict":
+        strict(port)
     elif what == "online":
         out = []
         ths = [threading.Thread(target=device, args=(port, n, float(sys.argv[3]), out))

@@ -4,7 +4,8 @@
 # the user's devices that registers then gets every stored message once,
 # in order, as it was sent (From, Date, type and body untouched); a device
 # that registers again gets nothing twice; with two devices online a
-# MESSAGE goes to both. Usage: tests/proxy_message.sh SIPBOX [QEMU...]
+# MESSAGE goes to both; too large for UDP is 513; the outbound proxy;
+# caller preferences; strict routers before and after us. Usage: tests/proxy_message.sh SIPBOX [QEMU...]
 set -u
 . "$(dirname "$0")/lib.sh"
 bin=$1; shift
@@ -71,6 +72,11 @@ check "Request-Disposition: redirect gets 302 with both devices" test "$(grep -c
 resp=$(printf 'MESSAGE sip:bob@office.example SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK-rd2;rport\r\nMax-Forwards: 70\r\nFrom: <sip:carol@visitor.example>;tag=v2\r\nTo: <sip:bob@office.example>\r\nCall-ID: rd2\r\nCSeq: 1 MESSAGE\r\nAccept-Contact: *;audio;require;explicit\r\nContent-Length: 0\r\n\r\n' |
 	sip_exchange 127.0.0.1 "$port" udp)
 check "Accept-Contact that no device meets (require, explicit): 480" grep -q '^SIP/2.0 480' <<<"$resp"
+# RFC 3261 16.4 and 16.6 step 7: strict routers before and after us.
+out=$(python3 "$py" "$port" strict)
+while IFS=$'\t' read -r _ res text; do
+	if [ "$res" = ok ]; then ok "$text"; else fail "$text"; fi
+done < <(grep '^CHECK' <<<"$out")
 kill -TERM "$pid"; wait "$pid"; rc=$?; pid=
 check "stops cleanly" test $rc = 0
 totals
