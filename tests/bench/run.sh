@@ -11,17 +11,30 @@
 # rate, the CPU time per registration at a fixed offered load (summed over
 # all of a server's processes) and the memory (sum of Pss over all its
 # processes, VmHWM of the main one), then the ratios.
+# Then MESSAGE relay and forked INVITE through sipbox's proxy and, in the
+# same run, through Kamailio (tests/bench/kamailio/proxy.cfg: auth_db on
+# the same SQLite subscriber table, usrloc in memory, t_relay with
+# record_route): callers authenticate with Proxy-Authorization (407);
+# MESSAGE callees have one device, INVITE callees two (one answers 200,
+# the other rings until CANCELled); the devices are sipload --uas,
+# registered with sipload --register-contacts. Per server: the maximum
+# rate, the CPU time per message or per call at a fixed offered load, the
+# memory (Pss sum), then the ratios.
 # Everything stays on 127.0.0.1 and stops by itself.
 #
-# BENCH_PARTS="options register" (default both), BENCH_SECONDS (5),
+# BENCH_PARTS="options register message invite" (default all), BENCH_SECONDS (5),
 # BENCH_RATE (5000), BENCH_WINDOW (64); REGISTER: BENCH_REG_SECONDS
 # (BENCH_SECONDS), BENCH_REG_RATE (1000), BENCH_REG_WINDOW (64),
 # BENCH_REG_USERS (100), BENCH_REG_SETTLE (11), BENCH_KAM_UL_TIMER (10),
 # BENCH_KAM_CHILDREN (write-back workers, 2), BENCH_KAM_VARIANTS ("wt wb"),
-# BENCH_KAM_SHA256 (0; 1 = Kamailio challenges with SHA-256, as sipbox does first).
+# BENCH_KAM_SHA256 (0; 1 = Kamailio challenges with SHA-256, as sipbox does first);
+# MESSAGE/INVITE: BENCH_PX_SECONDS (BENCH_SECONDS), BENCH_MSG_RATE (1000),
+# BENCH_INV_RATE (200), BENCH_PX_WINDOW (64), BENCH_PX_CALLERS (50),
+# BENCH_MSG_CALLEES (5), BENCH_INV_CALLEES (5), BENCH_PX_SETTLE (33),
+# BENCH_KAM_CHILDREN and BENCH_KAM_SHA256 as above.
 set -eu
 cd "$(dirname "$0")/../.."
-PARTS=${BENCH_PARTS:-options register}
+PARTS=${BENCH_PARTS:-options register message invite}
 SECS=${BENCH_SECONDS:-5}
 RATE=${BENCH_RATE:-5000}
 WINDOW=${BENCH_WINDOW:-64}
@@ -107,7 +120,6 @@ if [[ " $PARTS " == *" options "* ]]; then
 fi
 stop_tree "$echo_pid"
 stop_tree "$sipbox_pid"
-[[ " $PARTS " == *" register "* ]] || exit 0
 
 # ---- REGISTER with digest auth and persistent bindings ----
 REG_SECS=${BENCH_REG_SECONDS:-$SECS}
@@ -224,10 +236,10 @@ reg_ratio() { # reg_ratio A B
 		'BEGIN { if (b > 0) printf "%s / %s memory (Pss sum): %.2f\n", x, y, a / b }'
 }
 
+register_part() {
 echo
 echo "REGISTER over UDP with digest auth, $USERS users, ${REG_SECS}s per run, window $REG_WINDOW," \
 	"fixed load $REG_RATE/s, fresh bindings and refreshes ($(nproc) cores)"
-"$B/sipload" --hash-test >"$tmp/hash-test.log" || { cat "$tmp/hash-test.log"; exit 1; }
 
 # sipbox: a new store with the domain and the users, then the server.
 d=$tmp/reg-data
@@ -254,7 +266,7 @@ if ! board/setup-host.sh kamailio kamailio-sqlite-modules sqlite3 >"$tmp/setup.l
 	echo "kamailio: not installed (board/setup-host.sh kamailio kamailio-sqlite-modules sqlite3):"
 	cat "$tmp/setup.log"
 	reg_summary sipbox
-	exit 0
+	return 0
 fi
 sqldir=/usr/share/kamailio/db_sqlite
 hashsum=md5sum kam_alg=()
@@ -305,3 +317,212 @@ reg_summary sipbox "${kam_names[@]}"
 for name in "${kam_names[@]}"; do
 	reg_ratio sipbox "$name"
 done
+}
+
+# ---- MESSAGE relay and forked INVITE, sipbox and Kamailio as proxies ----
+# Callers user1..userPX_CALLERS (not registered: they only authenticate);
+# MESSAGE callees (one device each, answering 200) and INVITE callees (two
+# devices each: device 0 answers 180 then 200, device 1 rings until the
+# proxy CANCELs it, then 487), the devices being sipload --uas processes
+# registered with sipload --register-contacts before the runs. Per server
+# and part: a run at the fixed offered load (CPU from its start to
+# PX_SETTLE s after its end, memory at its end), then a run at the maximum
+# rate, then PX_SETTLE s so that the next run starts with no transaction
+# left from this one (sipbox keeps a non-INVITE server transaction 64*T1 =
+# 32 s over UDP, Kamailio's tm wt_timer is 5 s).
+PX_SECS=${BENCH_PX_SECONDS:-$SECS}
+PX_WINDOW=${BENCH_PX_WINDOW:-64}
+PX_CALLERS=${BENCH_PX_CALLERS:-50}
+MSG_CALLEES=${BENCH_MSG_CALLEES:-5}
+INV_CALLEES=${BENCH_INV_CALLEES:-5}
+MSG_RATE=${BENCH_MSG_RATE:-1000}
+INV_RATE=${BENCH_INV_RATE:-200}
+PX_SETTLE=${BENCH_PX_SETTLE:-33}
+
+px_rate() { [ "$1" = message ] && echo "$MSG_RATE" || echo "$INV_RATE"; }
+px_unit() { [ "$1" = message ] && echo "message" || echo "call"; }
+px_callees() { # px_callees PART: the callee user names
+	local i
+	if [ "$1" = message ]; then
+		for i in $(seq "$MSG_CALLEES"); do echo "user$((PX_CALLERS + i))"; done
+	else
+		for i in $(seq "$INV_CALLEES"); do echo "user$((PX_CALLERS + MSG_CALLEES + i))"; done
+	fi
+}
+pxload() { # pxload PART PORT SECONDS RATE
+	# shellcheck disable=SC2046
+	"$B/sipload" "--$1" 127.0.0.1 "$2" "$3" "$4" "$PX_WINDOW" "$PX_CALLERS" "$PW" "$REALM" \
+		$(px_callees "$1")
+}
+
+# px_devices NAME PORT: starts the user agents and registers them with the
+# server on PORT (MESSAGE callees: one device each; INVITE callees: two).
+px_devices() {
+	local name=$1 port=$2 life i u ports
+	life=$(((2 * PX_SECS + 2 * PX_SETTLE) * 2 + 60))
+	"$B/sipload" --uas "$tmp/$name.msg.ports" "$MSG_CALLEES" "$life" ok \
+		>"$tmp/$name.msg.uas" 2>&1 & pids+=($!); uas_msg=$!
+	"$B/sipload" --uas "$tmp/$name.inv.ports" "$((2 * INV_CALLEES))" "$life" ok,ring \
+		>"$tmp/$name.inv.uas" 2>&1 & pids+=($!); uas_inv=$!
+	for _ in $(seq 50); do
+		[ -s "$tmp/$name.msg.ports" ] && [ -s "$tmp/$name.inv.ports" ] && break
+		sleep 0.1
+	done
+	mapfile -t ports <"$tmp/$name.msg.ports"
+	i=0
+	for u in $(px_callees message); do
+		"$B/sipload" --register-contacts 127.0.0.1 "$port" "$PW" "$REALM" "$u" "${ports[$i]}" \
+			>>"$tmp/$name.contacts" || return 1
+		i=$((i + 1))
+	done
+	mapfile -t ports <"$tmp/$name.inv.ports"
+	i=0
+	for u in $(px_callees invite); do
+		"$B/sipload" --register-contacts 127.0.0.1 "$port" "$PW" "$REALM" "$u" \
+			"${ports[$i]}" "${ports[$((i + 1))]}" >>"$tmp/$name.contacts" || return 1
+		i=$((i + 2))
+	done
+}
+
+# px_server NAME PID PORT: both parts (as in PARTS) against one server.
+px_server() {
+	local name=$1 pid=$2 port=$3 part rate fixed max t0 t1 ok cpu
+	if ! px_devices "$name" "$port"; then
+		echo "$name: the callee devices could not register:"; cat "$tmp/$name.contacts"
+		return 0
+	fi
+	for part in message invite; do
+		[[ " $PARTS " == *" $part "* ]] || continue
+		rate=$(px_rate "$part")
+		t0=$(tree_ticks "$pid")
+		fixed=$(pxload "$part" "$port" "$PX_SECS" "$rate")
+		tree_mem "$pid" >"$tmp/$name.$part.mem"
+		sleep "$PX_SETTLE"
+		t1=$(tree_ticks "$pid")
+		ok=$(field answered <<<"$fixed")
+		cpu=$(awk -v d=$((t1 - t0)) -v n="$ok" -v hz="$hz" \
+			'BEGIN { if (n > 0) printf "%.1f", d * 1e6 / hz / n; else print "-" }')
+		printf '%-10s %-7s at %s/s: %s\n' "$name" "$part" "$rate" "$fixed"
+		echo "$cpu" >"$tmp/$name.$part.cpu"
+		field rate <<<"$fixed" | tr -d '/s' >"$tmp/$name.$part.fixed"
+		max=$(pxload "$part" "$port" "$PX_SECS" 0)
+		printf '%-10s %-7s max:      %s\n' "$name" "$part" "$max"
+		field rate <<<"$max" | tr -d '/s' >"$tmp/$name.$part.max"
+		sleep "$PX_SETTLE"
+	done
+	kill "$uas_msg" "$uas_inv" 2>/dev/null || true
+	wait "$uas_msg" "$uas_inv" 2>/dev/null || true
+	echo "$name devices: MESSAGE callees $(cat "$tmp/$name.msg.uas"); INVITE callees $(cat "$tmp/$name.inv.uas")"
+}
+
+px_summary() { # px_summary NAME...
+	local name part pss n hwm
+	echo "MESSAGE and forked INVITE summary: max rate (MESSAGE: 200 OK/s; INVITE: calls/s," \
+		"a call = INVITE forked to 2 devices, 200, CANCEL of the other, ACK, BYE), CPU per" \
+		"message or call at the fixed load (utime+stime of all processes, from the start of" \
+		"the run to ${PX_SETTLE}s after it), memory (Pss sum at the end of the fixed-load run)"
+	for name in "$@"; do
+		for part in message invite; do
+			[ -f "$tmp/$name.$part.mem" ] || continue
+			read -r pss n hwm <"$tmp/$name.$part.mem"
+			printf '%-10s %-7s max %6s/s  CPU %7s us/%s at %s/s%s  Pss %s kB over %s processes\n' \
+				"$name" "$part" "$(cat "$tmp/$name.$part.max")" "$(cat "$tmp/$name.$part.cpu")" \
+				"$(px_unit "$part")" "$(px_rate "$part")" \
+				"$(awk -v f="$(cat "$tmp/$name.$part.fixed")" -v r="$(px_rate "$part")" 'BEGIN {
+					if (f < 0.95 * r) printf " (saturated: %s/s done of %s/s offered)", f, r }')" \
+				"$pss" "$n"
+		done
+	done
+}
+
+px_ratio() { # px_ratio A B
+	local part
+	for part in message invite; do
+		if [ ! -f "$tmp/$1.$part.mem" ] || [ ! -f "$tmp/$2.$part.mem" ]; then
+			continue
+		fi
+		awk -v a="$(cat "$tmp/$1.$part.cpu")" -v b="$(cat "$tmp/$2.$part.cpu")" \
+			-v ma="$(cat "$tmp/$1.$part.max")" -v mb="$(cat "$tmp/$2.$part.max")" \
+			-v pa="$(cut -d' ' -f1 "$tmp/$1.$part.mem")" -v pb="$(cut -d' ' -f1 "$tmp/$2.$part.mem")" \
+			-v p="$part" -v u="$(px_unit "$part")" -v x="$1" -v y="$2" 'BEGIN {
+			printf "%s / %s %-7s: CPU per %s %s, max rate %s, memory (Pss sum) %s\n", x, y, p, u,
+				(a > 0 && b > 0 ? sprintf("%.2f", a / b) : "-"), (mb > 0 ? sprintf("%.2f", ma / mb) : "-"),
+				(pb > 0 ? sprintf("%.2f", pa / pb) : "-") }'
+	done
+}
+
+proxy_part() {
+	local users d sbx port k db kport kpid up ans hashsum kam_alg i ha1
+	users=$((PX_CALLERS + MSG_CALLEES + INV_CALLEES))
+	echo
+	echo "MESSAGE and forked INVITE over UDP with proxy digest auth (407), $PX_CALLERS callers," \
+		"$MSG_CALLEES MESSAGE callees (1 device), $INV_CALLEES INVITE callees (2 devices: 200 / rings," \
+		"CANCELled), ${PX_SECS}s per run, window $PX_WINDOW, fixed load MESSAGE $MSG_RATE/s," \
+		"INVITE $INV_RATE/s ($(nproc) cores)"
+	d=$tmp/px-data
+	"$SIPBOX" --data "$d" settings set domain "$REALM" >/dev/null
+	for i in $(seq "$users"); do
+		"$SIPBOX" --data "$d" user add "user$i" --password "$PW" >/dev/null
+	done
+	"$SIPBOX" --data "$d" --domain "$REALM" --sip 127.0.0.1:0 --http 127.0.0.1:0 \
+		>"$tmp/sipbox-px.log" 2>&1 & pids+=($!); sbx=$!
+	for _ in $(seq 100); do grep -q 'ready: data' "$tmp/sipbox-px.log" && break; sleep 0.1; done
+	port=$(sed -n 's/.*sip: listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$tmp/sipbox-px.log")
+	[ -n "$port" ] || { echo "bench: sipbox did not start"; cat "$tmp/sipbox-px.log"; exit 1; }
+	px_server sipbox "$sbx" "$port"
+	echo "sipbox: log lines: $(wc -l <"$tmp/sipbox-px.log"), warnings:" \
+		"$(grep -v ' info: ' "$tmp/sipbox-px.log" | sed 's/^[^ ]* //' | sort | uniq -c | sort -rn | head -5 | tr -s ' ' | paste -sd';' -)"
+	stop_tree "$sbx"
+
+	if ! board/setup-host.sh kamailio kamailio-sqlite-modules sqlite3 >"$tmp/setup.log" 2>&1 ||
+		! command -v kamailio >/dev/null; then
+		echo "kamailio: not installed (board/setup-host.sh kamailio kamailio-sqlite-modules sqlite3):"
+		cat "$tmp/setup.log"
+		px_summary sipbox
+		return 0
+	fi
+	hashsum=md5sum kam_alg=()
+	[ "$KAM_SHA256" = 1 ] && hashsum=sha256sum kam_alg=(-A AUTH_SHA256)
+	k=$tmp/kamailio-px
+	mkdir -p "$k/run"
+	db=$k/kamailio.sqlite
+	{
+		cat /usr/share/kamailio/db_sqlite/standard-create.sql \
+			/usr/share/kamailio/db_sqlite/auth_db-create.sql \
+			/usr/share/kamailio/db_sqlite/usrloc-create.sql
+		echo "PRAGMA journal_mode=WAL; BEGIN;"
+		for i in $(seq "$users"); do
+			ha1=$(printf '%s' "user$i:$REALM:$PW" | $hashsum | cut -d' ' -f1)
+			echo "INSERT INTO subscriber (username, domain, password, ha1) VALUES ('user$i', '$REALM', '', '$ha1');"
+		done
+		echo "COMMIT;"
+	} | sqlite3 "$db" >/dev/null
+	kport=$("$B/sipload" --free-port)
+	kamailio -DD -E -f tests/bench/kamailio/proxy.cfg -l "udp:127.0.0.1:$kport" \
+		-n "$KAM_CHILDREN" -m 64 -M 8 -Y "$k/run" -A "DBURL=\"sqlite://$db\"" \
+		-A "DBJOURNAL=\"$db=WAL;\"" -A "CTL_SOCK=\"unix:$k/run/ctl\"" -A "DOMAIN=\"$REALM\"" \
+		"${kam_alg[@]}" >"$k/log" 2>&1 & pids+=($!); kpid=$!
+	up=
+	for _ in $(seq 100); do
+		[ -d "/proc/$kpid" ] || break
+		ans=$("$B/sipload" 127.0.0.1 "$kport" 0.1 0 1 | field answered)
+		[ "${ans:-0}" -gt 0 ] && { up=1; break; }
+	done
+	if [ -z "$up" ]; then
+		echo "kamailio: did not start"; tail -20 "$k/log"; stop_tree "$kpid"
+		px_summary sipbox
+		return 0
+	fi
+	echo "kamailio: tests/bench/kamailio/proxy.cfg, usrloc in memory, $KAM_CHILDREN UDP workers," \
+		"-m 64, $(tree "$kpid" | wc -l) processes"
+	px_server kamailio "$kpid" "$kport"
+	echo "kamailio: errors logged: $(grep -c ERROR "$k/log" || true)" \
+		"$(grep ERROR "$k/log" | sed 's/^[^:]*: //; s/([0-9a-fx, ]*)//g' | sort | uniq -c | sort -rn | head -3 | tr -s ' ' | paste -sd';' -)"
+	stop_tree "$kpid"
+	px_summary sipbox kamailio
+	px_ratio sipbox kamailio
+}
+
+"$B/sipload" --hash-test >"$tmp/hash-test.log" || { cat "$tmp/hash-test.log"; exit 1; }
+[[ " $PARTS " != *" register "* ]] || register_part
+[[ " $PARTS " != *" message "* && " $PARTS " != *" invite "* ]] || proxy_part

@@ -40,6 +40,12 @@
  * still pending (timeouts and rejections), 401 = challenges received,
  * other = final answers other than 200 and 401, requests = REGISTERs sent.
  *
+ * Proxy load (MESSAGE relay, forked INVITE), see callers_main and uas_main:
+ *
+ *   sipload --message|--invite HOST PORT SECONDS RATE WINDOW CALLERS PASSWORD REALM CALLEE...
+ *   sipload --uas PORT_FILE N SECONDS [ok|busy|ring,...]
+ *   sipload --register-contacts HOST PORT PASSWORD REALM USER PORT...
+ *
  *   sipload --hash-test   MD5, SHA-256 and RFC 7616 3.9.1 digest vectors
  *   sipload --free-port   prints a free UDP port on 127.0.0.1
  *
@@ -49,6 +55,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -748,13 +755,14 @@ static int parse_challenge(const char *v, const char *end, struct challenge *ch)
 }
 
 /* RFC 7616 3.7: the first SHA-256 challenge, else the first MD5 one. */
-static int pick_challenge(const char *buf, const char *end, struct challenge *out)
+static int pick_challenge_in(
+	const char *buf, const char *end, const char *hdr, struct challenge *out)
 {
 	const char *pos = buf, *v;
 	int found = 0;
 	struct challenge ch;
 
-	while ((v = hdr_next(buf, end, &pos, "WWW-Authenticate", 0))) {
+	while ((v = hdr_next(buf, end, &pos, hdr, 0))) {
 		if (parse_challenge(v, end, &ch) != 0) {
 			continue;
 		}
@@ -767,6 +775,11 @@ static int pick_challenge(const char *buf, const char *end, struct challenge *ou
 		}
 	}
 	return found ? 0 : -1;
+}
+
+static int pick_challenge(const char *buf, const char *end, struct challenge *out)
+{
+	return pick_challenge_in(buf, end, "WWW-Authenticate", out);
 }
 
 struct reg {
@@ -1071,6 +1084,924 @@ static int register_main(int argc, char **argv)
 	return 0;
 }
 
+/* ---- proxy modes: user agents, MESSAGE and INVITE callers ---- */
+
+/* Digest state of one client (one nonce reused with nc+1). */
+struct dauth {
+	int have_nonce, with_cred, qop, has_opaque, ha1_ok;
+	unsigned challenges, nc;
+	enum alg alg, ha1_alg;
+	char realm[CHAL_MAX], nonce[CHAL_MAX], opaque[CHAL_MAX], ha1_realm[CHAL_MAX];
+	char ha1[65];
+};
+
+static uint64_t px_cnonce_seq;
+static unsigned px_tag;
+static int px_alg_used[2];
+
+/* Writes "HDR: Digest ..." with CRLF into out ("" without a nonce). */
+static void dauth_header(struct dauth *d, const char *hdr, const char *user, const char *pw,
+	const char *method, const char *uri, char *out, size_t cap)
+{
+	char resp[65], cnonce[40];
+
+	out[0] = '\0';
+	d->with_cred = d->have_nonce;
+	if (!d->have_nonce) {
+		return;
+	}
+	if (!d->ha1_ok || d->ha1_alg != d->alg || strcmp(d->ha1_realm, d->realm) != 0) {
+		digest_ha1(d->alg, user, d->realm, pw, d->ha1);
+		d->ha1_alg = d->alg;
+		snprintf(d->ha1_realm, sizeof(d->ha1_realm), "%s", d->realm);
+		d->ha1_ok = 1;
+	}
+	d->nc++;
+	snprintf(cnonce, sizeof(cnonce), "%08x%llx", px_tag, (unsigned long long)++px_cnonce_seq);
+	digest_response(d->alg, d->ha1, d->nonce, d->nc, cnonce, d->qop ? "auth" : NULL, method, uri,
+		resp);
+	px_alg_used[d->alg] = 1;
+	if (d->qop) {
+		snprintf(out, cap,
+			"%s: Digest username=\"%s\", realm=\"%s\", nonce=\"%s\", uri=\"%s\", "
+			"response=\"%s\", algorithm=%s, cnonce=\"%s\", qop=auth, nc=%08x%s%s%s\r\n",
+			hdr, user, d->realm, d->nonce, uri, resp, alg_name[d->alg], cnonce, d->nc,
+			d->has_opaque ? ", opaque=\"" : "", d->has_opaque ? d->opaque : "",
+			d->has_opaque ? "\"" : "");
+	} else {
+		snprintf(out, cap,
+			"%s: Digest username=\"%s\", realm=\"%s\", nonce=\"%s\", uri=\"%s\", "
+			"response=\"%s\", algorithm=%s%s%s%s\r\n",
+			hdr, user, d->realm, d->nonce, uri, resp, alg_name[d->alg],
+			d->has_opaque ? ", opaque=\"" : "", d->has_opaque ? d->opaque : "",
+			d->has_opaque ? "\"" : "");
+	}
+}
+
+/* A 401/407: 0 = answer it (state updated), -1 = give up (counted). */
+static int dauth_challenged(struct dauth *d, const char *buf, const char *end, const char *hdr,
+	uint64_t *refused, uint64_t *unusable)
+{
+	struct challenge ch;
+
+	if (pick_challenge_in(buf, end, hdr, &ch) != 0) {
+		(*unusable)++;
+		d->have_nonce = 0;
+		return -1;
+	}
+	if ((d->with_cred && d->nc == 1 && !ch.stale) || ++d->challenges > 3) {
+		(*refused)++;
+		d->have_nonce = 0;
+		return -1;
+	}
+	d->have_nonce = 1;
+	d->alg = ch.alg;
+	d->qop = ch.qop;
+	d->nc = 0;
+	d->has_opaque = ch.has_opaque;
+	memcpy(d->realm, ch.realm, sizeof(d->realm));
+	memcpy(d->nonce, ch.nonce, sizeof(d->nonce));
+	memcpy(d->opaque, ch.opaque, sizeof(d->opaque));
+	return 0;
+}
+
+static int loopback_socket(const char *host, const char *port, unsigned *myport)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET }, me = { .sin_family = AF_INET };
+	socklen_t melen = sizeof(me);
+	int fd;
+
+	if (inet_pton(AF_INET, host, &to.sin_addr) != 1 || (ntohl(to.sin_addr.s_addr) >> 24) != 127) {
+		fprintf(stderr, "sipload: loopback IPv4 targets only\n");
+		return -1;
+	}
+	to.sin_port = htons((uint16_t)atoi(port));
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	me.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&me, sizeof(me)) < 0 ||
+		getsockname(fd, (struct sockaddr *)&me, &melen) < 0 ||
+		connect(fd, (struct sockaddr *)&to, sizeof(to)) < 0) {
+		perror("sipload");
+		return -1;
+	}
+	*myport = ntohs(me.sin_port);
+	return fd;
+}
+
+/* Waits up to ms for a datagram; its length, or -1. */
+static ssize_t recv_wait(int fd, char *buf, size_t cap, int ms)
+{
+	uint64_t end = now_us() + (uint64_t)ms * 1000;
+	for (;;) {
+		ssize_t n = recv(fd, buf, cap - 1, 0);
+		if (n > 0) {
+			buf[n] = '\0';
+			return n;
+		}
+		int left = (int)(((int64_t)end - (int64_t)now_us()) / 1000);
+		if (left <= 0) {
+			return -1;
+		}
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		poll(&p, 1, left);
+	}
+}
+
+/* sipload --register-contacts HOST PORT PASSWORD REALM USER PORT...:
+ * one REGISTER (expires 3600) binding sip:USER-dI@127.0.0.1:PORTI for
+ * each port, with digest; exits 0 on 200. */
+static int register_contacts_main(int argc, char **argv)
+{
+	struct dauth d = { 0 };
+	char msg[8192], contacts[4096] = "", auth[2048], uri[300], buf[8192];
+	unsigned myport, cseq = 0, code = 0;
+	uint64_t refused = 0, unusable = 0;
+	size_t cl = 0;
+	int fd;
+
+	if (argc < 8) {
+		fprintf(stderr, "usage: sipload --register-contacts HOST PORT PASSWORD REALM USER "
+				"PORT...\n");
+		return 2;
+	}
+	fd = loopback_socket(argv[2], argv[3], &myport);
+	if (fd < 0) {
+		return 1;
+	}
+	px_tag = (unsigned)(getpid() ^ (now_us() << 12));
+	for (int i = 7; i < argc && cl < sizeof(contacts) - 200; i++) {
+		cl += (size_t)snprintf(contacts + cl, sizeof(contacts) - cl,
+			"Contact: <sip:%s-d%d@127.0.0.1:%s>;expires=3600\r\n", argv[6], i - 7, argv[i]);
+	}
+	snprintf(uri, sizeof(uri), "sip:%s", argv[5]);
+	for (int attempt = 0; attempt < 4; attempt++) {
+		int n;
+		ssize_t r;
+		dauth_header(&d, "Authorization", argv[6], argv[4], "REGISTER", uri, auth, sizeof(auth));
+		n = snprintf(msg, sizeof(msg),
+			"REGISTER %s SIP/2.0\r\n"
+			"Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK-rc%x-%u;rport\r\n"
+			"Max-Forwards: 70\r\n"
+			"From: <sip:%s@%s>;tag=rc%x\r\n"
+			"To: <sip:%s@%s>\r\n"
+			"Call-ID: rccid-%x-%s\r\n"
+			"CSeq: %u REGISTER\r\n"
+			"%s%s"
+			"Expires: 3600\r\nUser-Agent: sipload\r\nContent-Length: 0\r\n\r\n",
+			uri, myport, px_tag, cseq + 1, argv[6], argv[5], px_tag, argv[6], argv[5],
+			px_tag, argv[6], cseq + 1, contacts, auth);
+		cseq++;
+		if (send(fd, msg, (size_t)n, 0) < 0) {
+			perror("sipload");
+			return 1;
+		}
+		do {
+			r = recv_wait(fd, buf, sizeof(buf), 2000);
+		} while (r > 0 && (sscanf(buf, "SIP/2.0 %u", &code) != 1 || code < 200));
+		if (r <= 0) {
+			printf("%s: no answer to REGISTER\n", argv[6]);
+			return 1;
+		}
+		if (code == 200) {
+			printf("%s: registered %d contact(s)\n", argv[6], argc - 7);
+			return 0;
+		}
+		if (code != 401 ||
+			dauth_challenged(&d, buf, buf + r, "WWW-Authenticate", &refused, &unusable) < 0) {
+			break;
+		}
+	}
+	printf("%s: REGISTER answered %u\n", argv[6], code);
+	return 1;
+}
+
+/* ---- --uas: user agents answering MESSAGE, INVITE, CANCEL, BYE ---- */
+
+#define UAS_MAX 1024
+#define RING_SLOTS 8192
+enum uas_mode { UAS_OK, UAS_BUSY, UAS_RING };
+
+struct ringing {
+	uint64_t at; /* 0 = free */
+	unsigned dev;
+	char branch[80];
+	size_t len;
+	char hdrs[2048]; /* the INVITE's Via..CSeq lines, To tagged, for the 487 */
+};
+
+static struct ringing *ring_tab;
+static volatile sig_atomic_t uas_stop;
+
+static void uas_on_term(int sig)
+{
+	(void)sig;
+	uas_stop = 1;
+}
+static uint64_t uas_n[8]; /* MESSAGE INVITE ACK BYE CANCEL other 487-sent cancel-unmatched */
+
+/* Copies the response headers of request (Via, From, To with a tag,
+ * Call-ID, CSeq, and Record-Route when rr) into out; the top Via's branch
+ * into branch. Returns the length. */
+static size_t uas_hdrs(const char *req, size_t n, int rr, unsigned dev, char *out, size_t cap,
+	char *branch, size_t bcap)
+{
+	const char *p = memchr(req, '\n', n), *end = req + n;
+	size_t o = 0;
+	int first_via = 1;
+
+	branch[0] = '\0';
+	p = p ? p + 1 : end;
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p)), *c;
+		size_t len, nl;
+		int keep = 0, is_to = 0, is_via = 0;
+		if (!eol) {
+			eol = end - 1;
+		}
+		len = (size_t)(eol + 1 - p);
+		if (len <= 2) {
+			break; /* end of headers */
+		}
+		c = memchr(p, ':', len);
+		if (c) {
+			nl = (size_t)(c - p);
+			while (nl && (p[nl - 1] == ' ' || p[nl - 1] == '\t')) {
+				nl--;
+			}
+#define IS(s) (nl == sizeof(s) - 1 && strncasecmp(p, s, nl) == 0)
+			if (IS("Via") || IS("v")) {
+				keep = is_via = 1;
+			} else if (IS("To") || IS("t")) {
+				keep = is_to = 1;
+			} else if (IS("From") || IS("f") || IS("Call-ID") || IS("i") || IS("CSeq")) {
+				keep = 1;
+			} else if (rr && IS("Record-Route")) {
+				keep = 1;
+			}
+#undef IS
+		}
+		if (keep && o + len + 40 < cap) {
+			size_t body = len;
+			while (body && (p[body - 1] == '\n' || p[body - 1] == '\r')) {
+				body--;
+			}
+			memcpy(out + o, p, body);
+			o += body;
+			if (is_to && !memmem(p, body, ";tag=", 5)) {
+				o += (size_t)snprintf(out + o, cap - o, ";tag=u%x-%u", px_tag, dev);
+			}
+			memcpy(out + o, "\r\n", 2);
+			o += 2;
+			if (is_via && first_via) {
+				const char *b = memmem(p, body, "branch=", 7);
+				size_t k = 0;
+				first_via = 0;
+				if (b) {
+					for (b += 7; b < p + body && *b != ';' && *b != ',' && *b != ' ' &&
+						k < bcap - 1;
+						b++) {
+						branch[k++] = *b;
+					}
+				}
+				branch[k] = '\0';
+			}
+		}
+		p = eol + 1;
+	}
+	return o;
+}
+
+static unsigned ring_hash(const char *s)
+{
+	unsigned h = 2166136261u;
+	for (; *s; s++) {
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	}
+	return h;
+}
+
+static struct ringing *ring_find(const char *branch, unsigned dev, int add)
+{
+	unsigned h = ring_hash(branch) ^ dev * 7919u;
+	struct ringing *fallback = NULL;
+	uint64_t t = now_us();
+
+	for (unsigned i = 0; i < 16; i++) {
+		struct ringing *r = &ring_tab[(h + i) % RING_SLOTS];
+		if (r->at && r->dev == dev && strcmp(r->branch, branch) == 0) {
+			return r;
+		}
+		if (add && !fallback && (!r->at || t - r->at > 60000000)) {
+			fallback = r;
+		}
+	}
+	if (add && !fallback) {
+		fallback = &ring_tab[h % RING_SLOTS]; /* full: the oldest goes */
+	}
+	return fallback;
+}
+
+static void uas_reply(int fd, const struct sockaddr_in *to, const char *status,
+	const char *hdrs, size_t hlen, unsigned contact_port)
+{
+	char out[4096];
+	int n = snprintf(out, sizeof(out), "SIP/2.0 %s\r\n%.*s", status, (int)hlen, hdrs);
+	if (contact_port) {
+		n += snprintf(out + n, sizeof(out) - (size_t)n, "Contact: <sip:uas@127.0.0.1:%u>\r\n",
+			contact_port);
+	}
+	n += snprintf(out + n, sizeof(out) - (size_t)n, "Content-Length: 0\r\n\r\n");
+	if (n > 0 && (size_t)n < sizeof(out)) {
+		sendto(fd, out, (size_t)n, 0, (const struct sockaddr *)to, sizeof(*to));
+	}
+}
+
+static void uas_request(int fd, unsigned dev, unsigned port, enum uas_mode mode, char *req,
+	size_t n, const struct sockaddr_in *src)
+{
+	char hdrs[2048], branch[80];
+	size_t hl;
+	int inv = n > 7 && memcmp(req, "INVITE ", 7) == 0;
+
+	if (n > 4 && memcmp(req, "ACK ", 4) == 0) {
+		uas_n[2]++;
+		return;
+	}
+	hl = uas_hdrs(req, n, inv, dev, hdrs, sizeof(hdrs), branch, sizeof(branch));
+	if (n > 8 && memcmp(req, "MESSAGE ", 8) == 0) {
+		uas_n[0]++;
+		uas_reply(fd, src, "200 OK", hdrs, hl, 0);
+	} else if (inv) {
+		uas_n[1]++;
+		if (mode == UAS_BUSY) {
+			hl = uas_hdrs(req, n, 0, dev, hdrs, sizeof(hdrs), branch, sizeof(branch));
+			uas_reply(fd, src, "486 Busy Here", hdrs, hl, 0);
+			return;
+		}
+		uas_reply(fd, src, "180 Ringing", hdrs, hl, port);
+		if (mode == UAS_OK) {
+			uas_reply(fd, src, "200 OK", hdrs, hl, port);
+		} else {
+			struct ringing *r = ring_find(branch, dev, 1);
+			r->at = now_us();
+			r->dev = dev;
+			snprintf(r->branch, sizeof(r->branch), "%s", branch);
+			/* the 487 carries no Record-Route */
+			r->len = uas_hdrs(req, n, 0, dev, r->hdrs, sizeof(r->hdrs), branch,
+				sizeof(branch));
+		}
+	} else if (n > 7 && memcmp(req, "CANCEL ", 7) == 0) {
+		struct ringing *r = ring_find(branch, dev, 0);
+		uas_n[4]++;
+		if (!r) {
+			uas_n[7]++;
+			uas_reply(fd, src, "481 Call/Transaction Does Not Exist", hdrs, hl, 0);
+			return;
+		}
+		uas_reply(fd, src, "200 OK", hdrs, hl, 0);
+		uas_reply(fd, src, "487 Request Terminated", r->hdrs, r->len, 0);
+		uas_n[6]++;
+		r->at = 0;
+	} else if (n > 4 && memcmp(req, "BYE ", 4) == 0) {
+		uas_n[3]++;
+		uas_reply(fd, src, "200 OK", hdrs, hl, 0);
+	} else {
+		uas_n[5]++;
+		uas_reply(fd, src, "200 OK", hdrs, hl, 0);
+	}
+}
+
+/* sipload --uas PORT_FILE N SECONDS [MODES]: N user agents on 127.0.0.1
+ * (ephemeral ports, one a line in PORT_FILE, written when all are bound);
+ * device i answers by MODES[i % count] (comma list of ok, busy, ring;
+ * default ok): ok = MESSAGE 200, INVITE 180 then 200 (To tag, Contact,
+ * Record-Route copied); busy = INVITE 486; ring = INVITE 180 and rings
+ * until CANCEL (200 to the CANCEL, then 487). ACK absorbed, BYE and
+ * anything else 200. 2xx are not retransmitted (loopback). Stops after
+ * SECONDS or on SIGTERM; prints its counts. */
+static int uas_main(int argc, char **argv)
+{
+	static struct pollfd pfd[UAS_MAX];
+	static unsigned port[UAS_MAX];
+	static enum uas_mode mode[UAS_MAX];
+	enum uas_mode modes[64];
+	unsigned n, n_modes = 0;
+	double secs;
+	uint64_t end;
+	char tmpname[4096];
+	FILE *f;
+
+	if (argc < 5) {
+		fprintf(stderr, "usage: sipload --uas PORT_FILE N SECONDS [ok|busy|ring,...]\n");
+		return 2;
+	}
+	n = (unsigned)atoi(argv[3]);
+	secs = atof(argv[4]);
+	if (n < 1 || n > UAS_MAX || secs <= 0 || secs > 3600) {
+		fprintf(stderr, "sipload --uas: N 1..%d, seconds 0..3600\n", UAS_MAX);
+		return 2;
+	}
+	if (argc > 5) {
+		char *save = NULL, *m = strdup(argv[5]);
+		for (char *tok = strtok_r(m, ",", &save); tok && n_modes < 64;
+			tok = strtok_r(NULL, ",", &save)) {
+			if (strcmp(tok, "ok") == 0) {
+				modes[n_modes++] = UAS_OK;
+			} else if (strcmp(tok, "busy") == 0) {
+				modes[n_modes++] = UAS_BUSY;
+			} else if (strcmp(tok, "ring") == 0) {
+				modes[n_modes++] = UAS_RING;
+			} else {
+				fprintf(stderr, "sipload --uas: mode %s (ok, busy, ring)\n", tok);
+				return 2;
+			}
+		}
+	}
+	if (!n_modes) {
+		modes[n_modes++] = UAS_OK;
+	}
+	px_tag = (unsigned)(getpid() ^ (now_us() << 12));
+	ring_tab = calloc(RING_SLOTS, sizeof(*ring_tab));
+	snprintf(tmpname, sizeof(tmpname), "%s.tmp", argv[2]);
+	f = fopen(tmpname, "w");
+	if (!ring_tab || !f) {
+		perror("sipload --uas");
+		return 1;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		struct sockaddr_in me = { .sin_family = AF_INET };
+		socklen_t melen = sizeof(me);
+		int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0), big = 1 << 20;
+		me.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		if (fd < 0 || bind(fd, (struct sockaddr *)&me, sizeof(me)) < 0 ||
+			getsockname(fd, (struct sockaddr *)&me, &melen) < 0) {
+			perror("sipload --uas");
+			return 1;
+		}
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+		pfd[i].fd = fd;
+		pfd[i].events = POLLIN;
+		port[i] = ntohs(me.sin_port);
+		mode[i] = modes[i % n_modes];
+		fprintf(f, "%u\n", port[i]);
+	}
+	if (fclose(f) != 0 || rename(tmpname, argv[2]) != 0) {
+		perror("sipload --uas");
+		return 1;
+	}
+	signal(SIGTERM, uas_on_term);
+	signal(SIGINT, uas_on_term);
+	end = now_us() + (uint64_t)(secs * 1e6);
+	while (!uas_stop && now_us() < end) {
+		int r = poll(pfd, n, 100);
+		if (r <= 0) {
+			continue;
+		}
+		for (unsigned i = 0; i < n; i++) {
+			if (!(pfd[i].revents & POLLIN)) {
+				continue;
+			}
+			for (int k = 0; k < 64; k++) {
+				char buf[8192];
+				struct sockaddr_in src;
+				socklen_t sl = sizeof(src);
+				ssize_t m = recvfrom(pfd[i].fd, buf, sizeof(buf) - 1, 0,
+					(struct sockaddr *)&src, &sl);
+				if (m <= 0) {
+					break;
+				}
+				buf[m] = '\0';
+				if (m > 8 && memcmp(buf, "SIP/2.0 ", 8) == 0) {
+					continue; /* a response: nothing asked for */
+				}
+				uas_request(pfd[i].fd, i, port[i], mode[i], buf, (size_t)m, &src);
+			}
+		}
+	}
+	printf("uas: MESSAGE %llu INVITE %llu ACK %llu BYE %llu CANCEL %llu other %llu 487 %llu "
+	       "cancel-unmatched %llu\n",
+		(unsigned long long)uas_n[0], (unsigned long long)uas_n[1],
+		(unsigned long long)uas_n[2], (unsigned long long)uas_n[3],
+		(unsigned long long)uas_n[4], (unsigned long long)uas_n[5],
+		(unsigned long long)uas_n[6], (unsigned long long)uas_n[7]);
+	return 0;
+}
+
+/* ---- --message and --invite: authenticated callers ---- */
+
+struct caller {
+	unsigned id; /* N in userN */
+	int busy;
+	int state; /* 1: MESSAGE or INVITE outstanding, 2: BYE outstanding */
+	uint64_t start, sent_at, gen;
+	uint32_t cseq; /* of the outstanding request */
+	unsigned callee;
+	struct dauth d;
+};
+
+struct pxrun {
+	int fd, invite;
+	unsigned myport;
+	const char *password, *realm;
+	char **callees;
+	unsigned n_callees, next_callee;
+	struct caller *c;
+	unsigned n;
+	uint64_t requests, n407, refused, unusable, inv200, codes[700], bye_codes[700];
+};
+
+static const char px_sdp[] = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
+			     "t=0 0\r\nm=audio 9 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n";
+
+static int px_send(struct pxrun *x, struct caller *c, const char *msg, int n)
+{
+	if (n <= 0 || n >= 8192) {
+		return -1;
+	}
+	c->sent_at = now_us();
+	x->requests++;
+	return send(x->fd, msg, (size_t)n, 0) < 0 ? -1 : 0;
+}
+
+/* The MESSAGE or INVITE of the current attempt (CSeq c->cseq). */
+static int px_send_first(struct pxrun *x, struct caller *c)
+{
+	const char *method = x->invite ? "INVITE" : "MESSAGE", *callee = x->callees[c->callee];
+	char msg[8192], auth[2048], uri[300], user[32], contact[80] = "";
+	int n;
+
+	snprintf(user, sizeof(user), "user%u", c->id);
+	if (x->invite) {
+		snprintf(contact, sizeof(contact), "Contact: <sip:caller@127.0.0.1:%u>\r\n",
+			x->myport);
+	}
+	snprintf(uri, sizeof(uri), "sip:%s@%s", callee, x->realm);
+	dauth_header(&c->d, "Proxy-Authorization", user, x->password, method, uri, auth,
+		sizeof(auth));
+	n = snprintf(msg, sizeof(msg),
+		"%s %s SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK-p%x-%u-%llu-%u;rport\r\n"
+		"Max-Forwards: 70\r\n"
+		"From: <sip:%s@%s>;tag=f%x-%u-%llu\r\n"
+		"To: <%s>\r\n"
+		"Call-ID: pxcid-%x-%u-%llu\r\n"
+		"CSeq: %u %s\r\n"
+		"%s"
+		"%s"
+		"User-Agent: sipload\r\n"
+		"Content-Type: %s\r\n"
+		"Content-Length: %zu\r\n\r\n%s",
+		method, uri, x->myport, px_tag, c->id, (unsigned long long)c->gen, c->cseq, user,
+		x->realm, px_tag, c->id, (unsigned long long)c->gen, uri, px_tag, c->id,
+		(unsigned long long)c->gen, c->cseq, method,
+		contact, auth, x->invite ? "application/sdp" : "text/plain",
+		x->invite ? sizeof(px_sdp) - 1 : (size_t)5, x->invite ? px_sdp : "hello");
+	return px_send(x, c, msg, n);
+}
+
+/* Copies a header value (up to the end of its line) into out. */
+static void value_copy(const char *v, char *out, size_t cap)
+{
+	size_t k = 0;
+	while (v[k] && v[k] != '\r' && v[k] != '\n' && k < cap - 1) {
+		out[k] = v[k];
+		k++;
+	}
+	out[k] = '\0';
+}
+
+/* After a 200 to the INVITE: the ACK and the BYE, to the Contact through
+ * the Record-Route set (reversed); c->cseq becomes the BYE's. */
+static int px_ack_bye(struct pxrun *x, struct caller *c, const char *buf, const char *end)
+{
+	char to[512], contact[512], uri[512], rr[16][300], route[4096] = "", msg[8192];
+	const char *pos = buf, *v, *callee = x->callees[c->callee];
+	unsigned n_rr = 0;
+	int n;
+
+	if (!(v = hdr_next(buf, end, &pos, "To", 't'))) {
+		return -1;
+	}
+	value_copy(v, to, sizeof(to));
+	pos = buf;
+	if (!(v = hdr_next(buf, end, &pos, "Contact", 'm'))) {
+		return -1;
+	}
+	value_copy(v, contact, sizeof(contact));
+	{
+		char *lt = strchr(contact, '<'), *gt = lt ? strchr(lt, '>') : NULL;
+		if (lt && gt) {
+			*gt = '\0';
+			snprintf(uri, sizeof(uri), "%s", lt + 1);
+		} else {
+			snprintf(uri, sizeof(uri), "%.*s", (int)strcspn(contact, ";"), contact);
+		}
+	}
+	pos = buf;
+	while ((v = hdr_next(buf, end, &pos, "Record-Route", 0))) {
+		char val[2048], *p = val;
+		value_copy(v, val, sizeof(val));
+		while (*p && n_rr < 16) { /* values split at commas outside <> */
+			size_t k = 0;
+			int in = 0;
+			while (*p == ' ' || *p == ',') {
+				p++;
+			}
+			while (p[k] && (in || p[k] != ',')) {
+				in = p[k] == '<' ? 1 : p[k] == '>' ? 0 : in;
+				k++;
+			}
+			if (k) {
+				snprintf(rr[n_rr++], sizeof(rr[0]), "%.*s", (int)k, p);
+			}
+			p += k;
+		}
+	}
+	if (n_rr) {
+		size_t o = (size_t)snprintf(route, sizeof(route), "Route: ");
+		for (unsigned i = n_rr; i-- > 0;) {
+			o += (size_t)snprintf(route + o, sizeof(route) - o, "%s%s",
+				rr[i], i ? ", " : "\r\n");
+		}
+	}
+	for (int bye = 0; bye < 2; bye++) {
+		n = snprintf(msg, sizeof(msg),
+			"%s %s SIP/2.0\r\n"
+			"Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK-%c%x-%u-%llu-%u;rport\r\n"
+			"Max-Forwards: 70\r\n"
+			"%s"
+			"From: <sip:user%u@%s>;tag=f%x-%u-%llu\r\n"
+			"To: %s\r\n"
+			"Call-ID: pxcid-%x-%u-%llu\r\n"
+			"CSeq: %u %s\r\n"
+			"User-Agent: sipload\r\n"
+			"Content-Length: 0\r\n\r\n",
+			bye ? "BYE" : "ACK", uri, x->myport, bye ? 'b' : 'a', px_tag, c->id,
+			(unsigned long long)c->gen, c->cseq, route, c->id, x->realm, px_tag, c->id,
+			(unsigned long long)c->gen, to, px_tag, c->id, (unsigned long long)c->gen,
+			c->cseq + (unsigned)bye, bye ? "BYE" : "ACK");
+		if (px_send(x, c, msg, n) < 0) {
+			return -1;
+		}
+	}
+	(void)callee;
+	c->cseq++;
+	return 0;
+}
+
+/* RFC 3261 17.1.1.3: the ACK for a non-2xx final response to the INVITE,
+ * hop by hop (same branch, the response's To). */
+static void px_ack_non2xx(struct pxrun *x, struct caller *c, const char *buf, const char *end)
+{
+	char to[512], msg[4096];
+	const char *pos = buf, *v = hdr_next(buf, end, &pos, "To", 't');
+	int n;
+
+	if (!v) {
+		return;
+	}
+	value_copy(v, to, sizeof(to));
+	n = snprintf(msg, sizeof(msg),
+		"ACK sip:%s@%s SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK-p%x-%u-%llu-%u;rport\r\n"
+		"Max-Forwards: 70\r\n"
+		"From: <sip:user%u@%s>;tag=f%x-%u-%llu\r\n"
+		"To: %s\r\n"
+		"Call-ID: pxcid-%x-%u-%llu\r\n"
+		"CSeq: %u ACK\r\n"
+		"Content-Length: 0\r\n\r\n",
+		x->callees[c->callee], x->realm, x->myport, px_tag, c->id, (unsigned long long)c->gen,
+		c->cseq, c->id, x->realm, px_tag, c->id, (unsigned long long)c->gen, to, px_tag,
+		c->id, (unsigned long long)c->gen, c->cseq);
+	if (n > 0 && (size_t)n < sizeof(msg)) {
+		send(x->fd, msg, (size_t)n, 0);
+	}
+}
+
+/* sipload --message|--invite HOST PORT SECONDS RATE WINDOW CALLERS PASSWORD REALM CALLEE...
+ *
+ * Callers user1..userCALLERS (one transaction or call each in flight,
+ * RATE started per second, 0 = as fast as WINDOW allows) to the callees in
+ * turn (sip:CALLEE@REALM). A request is answered 407 first: the client
+ * answers the SHA-256 challenge before MD5 (qop=auth) with
+ * Proxy-Authorization and a new CSeq, and reuses the nonce with nc+1
+ * afterwards, as --register does.
+ *   --message: MESSAGE (text/plain); done = 200.
+ *   --invite:  INVITE (SDP), ACK for every non-2xx final response (hop by
+ *              hop), on the 200 the ACK and a BYE to the Contact through
+ *              the Record-Route set; done = 200 to the BYE.
+ * Prints one line like --register:
+ *   sent N answered N rate R/s p50 X ms p99 Y ms lost N 407 N other N requests N
+ *   [invite-200 N] [codes C:N... BYE-C:N...] [alg A]
+ * answered = done, latency = first request to done, other = final answers
+ * other than 2xx and 407 (to the BYE too). A call or message without an
+ * answer for 2 s is lost. */
+static int callers_main(int argc, char **argv)
+{
+	struct pxrun x = { 0 };
+	uint32_t *lat;
+	unsigned *idle;
+	size_t n_lat = 0, cap_lat;
+	unsigned idle_head = 0, idle_n, window, rate, in_flight = 0;
+	uint64_t started = 0, answered = 0, other = 0, start, end, last_sweep;
+	double secs;
+
+	if (argc < 11) {
+		fprintf(stderr, "usage: sipload %s HOST PORT SECONDS RATE WINDOW CALLERS PASSWORD "
+				"REALM CALLEE...\n",
+			argv[1]);
+		return 2;
+	}
+	x.invite = strcmp(argv[1], "--invite") == 0;
+	secs = atof(argv[4]);
+	rate = (unsigned)atoi(argv[5]);
+	window = (unsigned)atoi(argv[6]);
+	x.n = (unsigned)atoi(argv[7]);
+	x.password = argv[8];
+	x.realm = argv[9];
+	x.callees = argv + 10;
+	x.n_callees = (unsigned)(argc - 10);
+	if (window < 1 || window > MAX_WINDOW || secs <= 0 || secs > 600 || x.n < 1 ||
+		x.n > 1000000 || strlen(x.realm) > 200 || strlen(x.password) > 200) {
+		fprintf(stderr, "sipload: window 1..%d, seconds 0..600, callers 1..1000000\n",
+			MAX_WINDOW);
+		return 2;
+	}
+	x.fd = loopback_socket(argv[2], argv[3], &x.myport);
+	cap_lat = (size_t)(secs * (rate ? rate : 100000)) + 1024;
+	lat = malloc(cap_lat * sizeof(*lat));
+	x.c = calloc(x.n, sizeof(*x.c));
+	idle = malloc(x.n * sizeof(*idle));
+	if (x.fd < 0 || !lat || !x.c || !idle) {
+		return 1;
+	}
+	{
+		int big = 4 << 20;
+		setsockopt(x.fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+	}
+	px_tag = (unsigned)(getpid() ^ (now_us() << 12) ^ (uint64_t)time(NULL));
+	for (unsigned i = 0; i < x.n; i++) {
+		x.c[i].id = i + 1;
+		idle[i] = i;
+	}
+	idle_n = x.n;
+	start = now_us();
+	end = start + (uint64_t)(secs * 1e6);
+	last_sweep = start;
+	while (now_us() < end) {
+		uint64_t t = now_us();
+		while (in_flight < window && idle_n > 0 &&
+			(rate == 0 || start + (uint64_t)(started * 1e6 / rate) <= t)) {
+			struct caller *c = &x.c[idle[idle_head]];
+			idle_head = (idle_head + 1) % x.n;
+			idle_n--;
+			c->busy = 1;
+			c->state = 1;
+			c->d.challenges = 0;
+			c->gen++;
+			c->cseq = 1;
+			c->callee = x.next_callee++ % x.n_callees;
+			c->start = now_us();
+			started++;
+			in_flight++;
+			if (px_send_first(&x, c) < 0) {
+				break; /* the sweep frees it */
+			}
+		}
+		struct pollfd p = { .fd = x.fd, .events = POLLIN };
+		poll(&p, 1, 1);
+		for (;;) {
+			char buf[8192], method[16];
+			ssize_t n = recv(x.fd, buf, sizeof(buf) - 1, 0);
+			const char *cid, *cs, *pos, *bend;
+			unsigned tag, uid, code, cseq;
+			unsigned long long gen;
+			struct caller *c;
+			int finished = 0, ok = 0;
+			if (n <= 0) {
+				break;
+			}
+			buf[n] = '\0';
+			bend = buf + n;
+			if (sscanf(buf, "SIP/2.0 %u", &code) != 1 || code < 100 || code > 699) {
+				continue; /* requests to the caller: none expected */
+			}
+			cid = memmem(buf, (size_t)n, "pxcid-", 6);
+			if (!cid || sscanf(cid + 6, "%x-%u-%llu", &tag, &uid, &gen) != 3 ||
+				tag != px_tag || uid < 1 || uid > x.n) {
+				continue;
+			}
+			c = &x.c[uid - 1];
+			pos = buf;
+			cs = hdr_next(buf, bend, &pos, "CSeq", 0);
+			if (!cs || sscanf(cs, "%u %15s", &cseq, method) != 2 || !c->busy ||
+				gen != c->gen || cseq != c->cseq || code < 200) {
+				continue; /* provisional, late or not the outstanding one */
+			}
+			if (c->state == 1 && strcmp(method, x.invite ? "INVITE" : "MESSAGE") == 0) {
+				if (x.invite && code >= 300) {
+					px_ack_non2xx(&x, c, buf, bend);
+				}
+				if (code < 300 && x.invite) {
+					x.inv200++;
+					c->state = 2;
+					if (px_ack_bye(&x, c, buf, bend) < 0) {
+						x.codes[699]++;
+						finished = 1;
+					}
+				} else if (code < 300) {
+					ok = finished = 1;
+				} else if (code == 407 || code == 401) {
+					x.n407++;
+					if (dauth_challenged(&c->d, buf, bend,
+						    code == 407 ? "Proxy-Authenticate"
+								: "WWW-Authenticate",
+						    &x.refused, &x.unusable) < 0) {
+						finished = 1;
+					} else {
+						c->cseq++;
+						if (px_send_first(&x, c) < 0) {
+							finished = 1;
+						}
+					}
+				} else {
+					other++;
+					x.codes[code]++;
+					finished = 1;
+				}
+			} else if (c->state == 2 && strcmp(method, "BYE") == 0) {
+				if (code < 300) {
+					ok = 1;
+				} else {
+					other++;
+					x.bye_codes[code]++;
+				}
+				finished = 1;
+			} else {
+				continue;
+			}
+			if (ok) {
+				lat_add(&lat, &n_lat, &cap_lat, (uint32_t)(now_us() - c->start));
+				answered++;
+			}
+			if (finished) {
+				c->busy = 0;
+				in_flight--;
+				idle[(idle_head + idle_n) % x.n] = uid - 1;
+				idle_n++;
+			}
+		}
+		t = now_us();
+		if (t - last_sweep >= 10000) {
+			last_sweep = t;
+			for (unsigned i = 0; i < x.n; i++) {
+				struct caller *c = &x.c[i];
+				if (c->busy && t - c->sent_at > 2000000) {
+					c->busy = 0;
+					c->d.have_nonce = 0;
+					in_flight--;
+					idle[(idle_head + idle_n) % x.n] = i;
+					idle_n++;
+				}
+			}
+		}
+	}
+	qsort(lat, n_lat, sizeof(*lat), cmp_u32);
+	printf("sent %llu answered %llu rate %.0f/s p50 %.3f ms p99 %.3f ms lost %llu 407 %llu "
+	       "other %llu requests %llu",
+		(unsigned long long)started, (unsigned long long)answered, answered / secs,
+		n_lat ? lat[n_lat / 2] / 1000.0 : 0.0, n_lat ? lat[n_lat * 99 / 100] / 1000.0 : 0.0,
+		(unsigned long long)(started - answered - in_flight), (unsigned long long)x.n407,
+		(unsigned long long)other, (unsigned long long)x.requests);
+	if (x.invite) {
+		printf(" invite-200 %llu", (unsigned long long)x.inv200);
+	}
+	if (other || x.refused || x.unusable || x.codes[699]) {
+		printf(" codes");
+		for (unsigned c = 100; c < 700; c++) {
+			if (x.codes[c]) {
+				printf(" %u:%llu", c == 699 ? 0 : c, (unsigned long long)x.codes[c]);
+			}
+			if (x.bye_codes[c]) {
+				printf(" BYE-%u:%llu", c, (unsigned long long)x.bye_codes[c]);
+			}
+		}
+		if (x.refused) {
+			printf(" 407-refused:%llu", (unsigned long long)x.refused);
+		}
+		if (x.unusable) {
+			printf(" 407-no-usable-challenge:%llu", (unsigned long long)x.unusable);
+		}
+	}
+	if (px_alg_used[ALG_SHA256] || px_alg_used[ALG_MD5]) {
+		printf(" alg %s%s%s", px_alg_used[ALG_SHA256] ? "SHA-256" : "",
+			px_alg_used[ALG_SHA256] && px_alg_used[ALG_MD5] ? "," : "",
+			px_alg_used[ALG_MD5] ? "MD5" : "");
+	}
+	printf("\n");
+	return 0;
+}
+
 static int free_port(void)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET };
@@ -1092,6 +2023,15 @@ int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "--register") == 0) {
 		return register_main(argc, argv);
+	}
+	if (argc > 1 && (strcmp(argv[1], "--message") == 0 || strcmp(argv[1], "--invite") == 0)) {
+		return callers_main(argc, argv);
+	}
+	if (argc > 1 && strcmp(argv[1], "--uas") == 0) {
+		return uas_main(argc, argv);
+	}
+	if (argc > 1 && strcmp(argv[1], "--register-contacts") == 0) {
+		return register_contacts_main(argc, argv);
 	}
 	if (argc > 1 && strcmp(argv[1], "--hash-test") == 0) {
 		return hash_test();
