@@ -42,6 +42,7 @@ struct proxy_ctx {
 	bool record_route;
 	bool final_up; /* a final response went upstream */
 	bool message; /* a MESSAGE: kept for later when nobody takes it */
+	bool overloaded; /* a branch found the transaction table full */
 	struct sip_tsx *server; /* NULL when gone */
 	struct sip_peer up; /* where responses go without the server tsx */
 	struct fork fork;
@@ -418,7 +419,7 @@ static void answer_own(struct proxy_ctx *c, unsigned status)
 		unsigned status;
 		const char *reason;
 	} reasons[] = { { 408, "Request Timeout" }, { 500, "Server Internal Error" },
-		{ 513, "Message Too Large" } };
+		{ 503, "Service Unavailable" }, { 513, "Message Too Large" } };
 	const char *reason = "Server Internal Error";
 	struct sip_msg m;
 	struct arena a;
@@ -435,6 +436,9 @@ static void answer_own(struct proxy_ctx *c, unsigned status)
 	buf_init(&b, px_out, sizeof(px_out));
 	sip_msg_build_response(&b, &m, status, reason, str_cstr(c->to_tag), c->top_via);
 	buf_put_cstr(&b, "Server: sipbox/" SIPBOX_VERSION "\r\n");
+	if (status == 503) {
+		buf_put_cstr(&b, "Retry-After: 5\r\n");
+	}
 	sip_msg_build_end(&b, STR_NULL, STR_NULL);
 	if (!b.err) {
 		send_up(c, status, buf_str(&b));
@@ -512,8 +516,10 @@ static void start_branch(struct proxy_ctx *c, unsigned i)
 		}
 	}
 	if (!br->tsx) {
-		/* 8.1.3.1: no transport, no transaction: as if a 408 came. */
-		feed(c, i, 408, NULL);
+		/* 8.1.3.1: no transport, no transaction: as if a 408 came;
+		 * a full transaction table is our own overload (503). */
+		c->overloaded = err == -ENOSPC;
+		feed(c, i, c->overloaded ? 503 : 408, NULL);
 		return;
 	}
 	px_stats.branches++;
@@ -562,6 +568,12 @@ static void apply(struct proxy_ctx *c, const struct fork_out *out, const struct 
 		case FORK_FINAL:
 			if (c->message && (a->status == 408 || a->status == 480) &&
 				store_final(c)) {
+				break;
+			}
+			/* 16.7 turns a 503 into 500; ours says "try again". */
+			if (c->overloaded && a->status == 500 && a->branch != FORK_NO_BRANCH &&
+				!c->br[a->branch].resp) {
+				answer_own(c, 503);
 				break;
 			}
 			if (a->branch == FORK_NO_BRANCH ||

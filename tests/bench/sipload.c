@@ -1118,8 +1118,8 @@ static void dauth_header(struct dauth *d, const char *hdr, const char *user, con
 	}
 	d->nc++;
 	snprintf(cnonce, sizeof(cnonce), "%08x%llx", px_tag, (unsigned long long)++px_cnonce_seq);
-	digest_response(d->alg, d->ha1, d->nonce, d->nc, cnonce, d->qop ? "auth" : NULL, method, uri,
-		resp);
+	digest_response(
+		d->alg, d->ha1, d->nonce, d->nc, cnonce, d->qop ? "auth" : NULL, method, uri, resp);
 	px_alg_used[d->alg] = 1;
 	if (d->qop) {
 		snprintf(out, cap,
@@ -1171,7 +1171,8 @@ static int loopback_socket(const char *host, const char *port, unsigned *myport)
 	socklen_t melen = sizeof(me);
 	int fd;
 
-	if (inet_pton(AF_INET, host, &to.sin_addr) != 1 || (ntohl(to.sin_addr.s_addr) >> 24) != 127) {
+	if (inet_pton(AF_INET, host, &to.sin_addr) != 1 ||
+		(ntohl(to.sin_addr.s_addr) >> 24) != 127) {
 		fprintf(stderr, "sipload: loopback IPv4 targets only\n");
 		return -1;
 	}
@@ -1220,8 +1221,9 @@ static int register_contacts_main(int argc, char **argv)
 	int fd;
 
 	if (argc < 8) {
-		fprintf(stderr, "usage: sipload --register-contacts HOST PORT PASSWORD REALM USER "
-				"PORT...\n");
+		fprintf(stderr,
+			"usage: sipload --register-contacts HOST PORT PASSWORD REALM USER "
+			"PORT...\n");
 		return 2;
 	}
 	fd = loopback_socket(argv[2], argv[3], &myport);
@@ -1231,13 +1233,15 @@ static int register_contacts_main(int argc, char **argv)
 	px_tag = (unsigned)(getpid() ^ (now_us() << 12));
 	for (int i = 7; i < argc && cl < sizeof(contacts) - 200; i++) {
 		cl += (size_t)snprintf(contacts + cl, sizeof(contacts) - cl,
-			"Contact: <sip:%s-d%d@127.0.0.1:%s>;expires=3600\r\n", argv[6], i - 7, argv[i]);
+			"Contact: <sip:%s-d%d@127.0.0.1:%s>;expires=3600\r\n", argv[6], i - 7,
+			argv[i]);
 	}
 	snprintf(uri, sizeof(uri), "sip:%s", argv[5]);
 	for (int attempt = 0; attempt < 4; attempt++) {
 		int n;
 		ssize_t r;
-		dauth_header(&d, "Authorization", argv[6], argv[4], "REGISTER", uri, auth, sizeof(auth));
+		dauth_header(
+			&d, "Authorization", argv[6], argv[4], "REGISTER", uri, auth, sizeof(auth));
 		n = snprintf(msg, sizeof(msg),
 			"REGISTER %s SIP/2.0\r\n"
 			"Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK-rc%x-%u;rport\r\n"
@@ -1267,7 +1271,8 @@ static int register_contacts_main(int argc, char **argv)
 			return 0;
 		}
 		if (code != 401 ||
-			dauth_challenged(&d, buf, buf + r, "WWW-Authenticate", &refused, &unusable) < 0) {
+			dauth_challenged(
+				&d, buf, buf + r, "WWW-Authenticate", &refused, &unusable) < 0) {
 			break;
 		}
 	}
@@ -1333,7 +1338,8 @@ static size_t uas_hdrs(const char *req, size_t n, int rr, unsigned dev, char *ou
 				keep = is_via = 1;
 			} else if (IS("To") || IS("t")) {
 				keep = is_to = 1;
-			} else if (IS("From") || IS("f") || IS("Call-ID") || IS("i") || IS("CSeq")) {
+			} else if (IS("From") || IS("f") || IS("Call-ID") || IS("i") ||
+				IS("CSeq")) {
 				keep = 1;
 			} else if (rr && IS("Record-Route")) {
 				keep = 1;
@@ -1357,8 +1363,8 @@ static size_t uas_hdrs(const char *req, size_t n, int rr, unsigned dev, char *ou
 				size_t k = 0;
 				first_via = 0;
 				if (b) {
-					for (b += 7; b < p + body && *b != ';' && *b != ',' && *b != ' ' &&
-						k < bcap - 1;
+					for (b += 7; b < p + body && *b != ';' && *b != ',' &&
+						*b != ' ' && k < bcap - 1;
 						b++) {
 						branch[k++] = *b;
 					}
@@ -1401,14 +1407,14 @@ static struct ringing *ring_find(const char *branch, unsigned dev, int add)
 	return fallback;
 }
 
-static void uas_reply(int fd, const struct sockaddr_in *to, const char *status,
-	const char *hdrs, size_t hlen, unsigned contact_port)
+static void uas_reply(int fd, const struct sockaddr_in *to, const char *status, const char *hdrs,
+	size_t hlen, unsigned contact_port)
 {
 	char out[4096];
 	int n = snprintf(out, sizeof(out), "SIP/2.0 %s\r\n%.*s", status, (int)hlen, hdrs);
 	if (contact_port) {
-		n += snprintf(out + n, sizeof(out) - (size_t)n, "Contact: <sip:uas@127.0.0.1:%u>\r\n",
-			contact_port);
+		n += snprintf(out + n, sizeof(out) - (size_t)n,
+			"Contact: <sip:uas@127.0.0.1:%u>\r\n", contact_port);
 	}
 	n += snprintf(out + n, sizeof(out) - (size_t)n, "Content-Length: 0\r\n\r\n");
 	if (n > 0 && (size_t)n < sizeof(out)) {
@@ -1447,8 +1453,8 @@ static void uas_request(int fd, unsigned dev, unsigned port, enum uas_mode mode,
 			r->dev = dev;
 			snprintf(r->branch, sizeof(r->branch), "%s", branch);
 			/* the 487 carries no Record-Route */
-			r->len = uas_hdrs(req, n, 0, dev, r->hdrs, sizeof(r->hdrs), branch,
-				sizeof(branch));
+			r->len = uas_hdrs(
+				req, n, 0, dev, r->hdrs, sizeof(r->hdrs), branch, sizeof(branch));
 		}
 	} else if (n > 7 && memcmp(req, "CANCEL ", 7) == 0) {
 		struct ringing *r = ring_find(branch, dev, 0);
@@ -1636,8 +1642,8 @@ static int px_send_first(struct pxrun *x, struct caller *c)
 			x->myport);
 	}
 	snprintf(uri, sizeof(uri), "sip:%s@%s", callee, x->realm);
-	dauth_header(&c->d, "Proxy-Authorization", user, x->password, method, uri, auth,
-		sizeof(auth));
+	dauth_header(
+		&c->d, "Proxy-Authorization", user, x->password, method, uri, auth, sizeof(auth));
 	n = snprintf(msg, sizeof(msg),
 		"%s %s SIP/2.0\r\n"
 		"Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK-p%x-%u-%llu-%u;rport\r\n"
@@ -1653,8 +1659,8 @@ static int px_send_first(struct pxrun *x, struct caller *c)
 		"Content-Length: %zu\r\n\r\n%s",
 		method, uri, x->myport, px_tag, c->id, (unsigned long long)c->gen, c->cseq, user,
 		x->realm, px_tag, c->id, (unsigned long long)c->gen, uri, px_tag, c->id,
-		(unsigned long long)c->gen, c->cseq, method,
-		contact, auth, x->invite ? "application/sdp" : "text/plain",
+		(unsigned long long)c->gen, c->cseq, method, contact, auth,
+		x->invite ? "application/sdp" : "text/plain",
 		x->invite ? sizeof(px_sdp) - 1 : (size_t)5, x->invite ? px_sdp : "hello");
 	return px_send(x, c, msg, n);
 }
@@ -1720,8 +1726,8 @@ static int px_ack_bye(struct pxrun *x, struct caller *c, const char *buf, const 
 	if (n_rr) {
 		size_t o = (size_t)snprintf(route, sizeof(route), "Route: ");
 		for (unsigned i = n_rr; i-- > 0;) {
-			o += (size_t)snprintf(route + o, sizeof(route) - o, "%s%s",
-				rr[i], i ? ", " : "\r\n");
+			o += (size_t)snprintf(
+				route + o, sizeof(route) - o, "%s%s", rr[i], i ? ", " : "\r\n");
 		}
 	}
 	for (int bye = 0; bye < 2; bye++) {
@@ -1770,9 +1776,9 @@ static void px_ack_non2xx(struct pxrun *x, struct caller *c, const char *buf, co
 		"Call-ID: pxcid-%x-%u-%llu\r\n"
 		"CSeq: %u ACK\r\n"
 		"Content-Length: 0\r\n\r\n",
-		x->callees[c->callee], x->realm, x->myport, px_tag, c->id, (unsigned long long)c->gen,
-		c->cseq, c->id, x->realm, px_tag, c->id, (unsigned long long)c->gen, to, px_tag,
-		c->id, (unsigned long long)c->gen, c->cseq);
+		x->callees[c->callee], x->realm, x->myport, px_tag, c->id,
+		(unsigned long long)c->gen, c->cseq, c->id, x->realm, px_tag, c->id,
+		(unsigned long long)c->gen, to, px_tag, c->id, (unsigned long long)c->gen, c->cseq);
 	if (n > 0 && (size_t)n < sizeof(msg)) {
 		send(x->fd, msg, (size_t)n, 0);
 	}
@@ -1807,8 +1813,9 @@ static int callers_main(int argc, char **argv)
 	double secs;
 
 	if (argc < 11) {
-		fprintf(stderr, "usage: sipload %s HOST PORT SECONDS RATE WINDOW CALLERS PASSWORD "
-				"REALM CALLEE...\n",
+		fprintf(stderr,
+			"usage: sipload %s HOST PORT SECONDS RATE WINDOW CALLERS PASSWORD "
+			"REALM CALLEE...\n",
 			argv[1]);
 		return 2;
 	}
@@ -1980,7 +1987,8 @@ static int callers_main(int argc, char **argv)
 		printf(" codes");
 		for (unsigned c = 100; c < 700; c++) {
 			if (x.codes[c]) {
-				printf(" %u:%llu", c == 699 ? 0 : c, (unsigned long long)x.codes[c]);
+				printf(" %u:%llu", c == 699 ? 0 : c,
+					(unsigned long long)x.codes[c]);
 			}
 			if (x.bye_codes[c]) {
 				printf(" BYE-%u:%llu", c, (unsigned long long)x.bye_codes[c]);
