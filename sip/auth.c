@@ -11,7 +11,7 @@
 #include "sip/endpoint.h"
 #include "sip/parse.h"
 
-const char *const auth_md5_only_agents[] = { "baresip", "sipsak", NULL };
+static const char *const auth_md5_only_agents[] = { "baresip", "sipsak", NULL };
 
 static struct digest auth_dg;
 static struct store *auth_st;

@@ -29,8 +29,6 @@
 
 struct sip_req;
 
-extern const char *const auth_md5_only_agents[];
-
 /* Loads the nonce secret (core/digest) and sizes the source table
  * (CONFIG_AUTH_MAX_SOURCES). 0, -ENOMEM or a store error. */
 int auth_init(struct store *st, const char *realm, const struct throttle_cfg *cfg);

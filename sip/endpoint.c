@@ -25,6 +25,7 @@
 /* Option tags a client may require of the server (8.2.2.3): Path
  * (RFC 3327) and GRUU (RFC 5627), both served by the registrar. */
 #define SIP_SUPPORTED "path, gruu"
+#define SERVER_LINE "Server: sipbox/" SIPBOX_VERSION "\r\n"
 
 static char arena_mem[SIP_ARENA_SIZE];
 static struct arena ep_arena;
@@ -140,7 +141,18 @@ void sip_endpoint_build(struct sip_req *r, struct buf *b, unsigned status, const
 		to_tag = str_cstr(r->to_tag);
 	}
 	sip_msg_build_response(b, r->m, status, reason, to_tag, r->top_via);
-	buf_put_cstr(b, "Server: sipbox/" SIPBOX_VERSION "\r\n");
+	buf_put_cstr(b, SERVER_LINE);
+}
+
+void sip_endpoint_answer(struct buf *b, const struct sip_msg *m, unsigned status,
+	const char *reason, struct str to_tag, struct str top_via, const char *extra)
+{
+	sip_msg_build_response(b, m, status, reason, to_tag, top_via);
+	buf_put_cstr(b, SERVER_LINE);
+	if (extra) {
+		buf_put_cstr(b, extra);
+	}
+	sip_msg_build_end(b, STR_NULL, STR_NULL);
 }
 
 void sip_endpoint_send(struct sip_req *r, unsigned status, struct str data)
@@ -243,12 +255,10 @@ static const sip_endpoint_handler builtin[SIP_METHOD_COUNT] = {
 };
 /* Transaction users (registrar, proxy, presence agent). */
 static sip_endpoint_handler handlers[SIP_METHOD_COUNT];
-static bool handler_stateful[SIP_METHOD_COUNT];
 
-void sip_endpoint_set_handler(enum sip_method method, sip_endpoint_handler fn, bool stateful)
+void sip_endpoint_set_handler(enum sip_method method, sip_endpoint_handler fn)
 {
 	handlers[method] = fn;
-	handler_stateful[method] = stateful;
 }
 
 void sip_endpoint_set_router(const struct sip_endpoint_router *router)
@@ -296,15 +306,14 @@ static void on_cancel(struct sip_req *r)
  * an OPTIONS to the server itself is a keepalive that reveals nothing. */
 static bool needs_auth(const struct sip_msg *m, bool to_server)
 {
-	if (m->method == SIP_REGISTER || (m->method == SIP_OPTIONS && to_server)) {
+	if (m->method == SIP_REGISTER || (m->method == SIP_OPTIONS && to_server) ||
+		!m->from.uri.scheme || !m->from.uri.user.len ||
+		!sip_endpoint_is_local(m->from.uri.host)) {
 		return false;
 	}
-	/* Inside a dialog the proxy set up, authenticated then. */
-	if (ep_router && ep_router->trusted && ep_router->trusted(m)) {
-		return false;
-	}
-	return m->from.uri.scheme != 0 && m->from.uri.user.len &&
-		sip_endpoint_is_local(m->from.uri.host);
+	/* Inside a dialog the proxy set up, authenticated then (asked last:
+	 * it reads the Route set). */
+	return !(ep_router && ep_router->trusted && ep_router->trusted(m));
 }
 
 /* For the server itself: its domain or address, no user part, and not our
@@ -396,8 +405,9 @@ static void on_request(const struct sip_msg *m, const struct sip_peer *src)
 		if (auth_check(&r, m->from.uri.user, true) != AUTH_OK) {
 			return;
 		}
+		r.authenticated = true;
 	}
-	if (routed || (handlers[m->method] && handler_stateful[m->method])) {
+	if (routed) {
 		run_handler(&r, fn, src);
 	} else if (fn) {
 		fn(&r);

@@ -30,19 +30,20 @@ struct sip_req {
 	struct sip_peer reply; /* where responses go (18.2.2) */
 	struct sip_tsx *tsx; /* the server transaction; NULL when stateless */
 	struct str top_via; /* top Via with received/rport (18.2.1) */
+	/* The endpoint checked its credentials: the From is a user of ours
+	 * and proved it (RFC 3261 22). */
+	bool authenticated;
 	char via[CONFIG_SIP_MAX_HEADER_LEN];
 	char to_tag[17];
 };
 
 /* A transaction user for one method, called after the endpoint's checks
  * (Require, Max-Forwards, authentication of local users). It answers
- * every request it gets. stateful: within a server transaction (r->tsx),
- * which absorbs retransmissions and holds a pool entry until Timer J
- * (64*T1 over UDP); otherwise statelessly (RFC 3261 8.2.7), as the
- * registrar answers: then r->tsx is NULL and a retransmission reaches
- * the handler again. */
+ * every request it gets, statelessly (RFC 3261 8.2.7), as the registrar
+ * does: r->tsx is NULL and a retransmission reaches the handler again (a
+ * server transaction would hold a pool entry for 64*T1 over UDP). */
 typedef void (*sip_endpoint_handler)(struct sip_req *r);
-void sip_endpoint_set_handler(enum sip_method method, sip_endpoint_handler fn, bool stateful);
+void sip_endpoint_set_handler(enum sip_method method, sip_endpoint_handler fn);
 
 /* The proxy: what the endpoint hands on once it has checked a request
  * that is not for the server itself (REGISTER excepted, which has its
@@ -73,6 +74,13 @@ bool sip_endpoint_uri_is_us(const struct sip_uri *u);
  * with a To tag on finals and the Server header) into b; the caller adds
  * its header lines and ends with sip_msg_build_end(). */
 void sip_endpoint_build(struct sip_req *r, struct buf *b, unsigned status, const char *reason);
+/* A whole response of ours to request m, for when the request is no
+ * longer a struct sip_req (a proxy answering later): the headers of
+ * 8.2.6.2 with to_tag and top_via as for sip_msg_build_response(), the
+ * Server header, extra (complete header lines, or NULL) and no body.
+ * Errors: b's sticky error. */
+void sip_endpoint_answer(struct buf *b, const struct sip_msg *m, unsigned status,
+	const char *reason, struct str to_tag, struct str top_via, const char *extra);
 /* Sends a built response through r's transaction (or statelessly); to
  * send one after the handler returned, keep r->reply and use
  * sip_endpoint_send_to. */

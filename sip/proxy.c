@@ -255,12 +255,6 @@ static bool in_our_dialog(const struct sip_msg *m)
 	return plan_routes(m, &rp) == 0 && rp.in_dialog;
 }
 
-static bool from_our_user(const struct sip_msg *m)
-{
-	return m->from.uri.scheme && m->from.uri.user.len &&
-		sip_endpoint_is_local(m->from.uri.host);
-}
-
 static bool for_our_realm(struct str value)
 {
 	struct sip_auth a;
@@ -434,12 +428,8 @@ static void answer_own(struct proxy_ctx *c, unsigned status)
 		return;
 	}
 	buf_init(&b, px_out, sizeof(px_out));
-	sip_msg_build_response(&b, &m, status, reason, str_cstr(c->to_tag), c->top_via);
-	buf_put_cstr(&b, "Server: sipbox/" SIPBOX_VERSION "\r\n");
-	if (status == 503) {
-		buf_put_cstr(&b, "Retry-After: 5\r\n");
-	}
-	sip_msg_build_end(&b, STR_NULL, STR_NULL);
+	sip_endpoint_answer(&b, &m, status, reason, str_cstr(c->to_tag), c->top_via,
+		status == 503 ? "Retry-After: 5\r\n" : NULL);
 	if (!b.err) {
 		send_up(c, status, buf_str(&b));
 	}
@@ -767,14 +757,6 @@ static void pending_done(struct store_waiter *w, int status)
 	free(p);
 }
 
-static void put_answer(struct buf *b, const struct sip_msg *m, unsigned status, const char *reason,
-	struct str to_tag, struct str top_via)
-{
-	sip_msg_build_response(b, m, status, reason, to_tag, top_via);
-	buf_put_cstr(b, "Server: sipbox/" SIPBOX_VERSION "\r\n");
-	sip_msg_build_end(b, STR_NULL, STR_NULL);
-}
-
 /* Stores MESSAGE m for its Request-URI's user and answers 202 once it is
  * committed (through tsx when there is one). False when it could not be
  * stored (the user's cap, a field too long): the caller answers as it
@@ -802,11 +784,11 @@ static bool offline_store(const struct sip_msg *m, struct sip_tsx *tsx, const st
 		return false;
 	}
 	buf_init(&b, p->data, room / 2);
-	put_answer(&b, m, 202, "Accepted", to_tag, top_via);
+	sip_endpoint_answer(&b, m, 202, "Accepted", to_tag, top_via, NULL);
 	p->len = b.len;
 	if (!b.err) {
 		buf_init(&b, p->data + p->len, room - p->len);
-		put_answer(&b, m, 500, "Message Not Stored", to_tag, top_via);
+		sip_endpoint_answer(&b, m, 500, "Message Not Stored", to_tag, top_via, NULL);
 		p->fail_len = b.len;
 	}
 	rc = b.err ? b.err : msgstore_put(px_st, m->ruri.user, &msg, now);
@@ -953,9 +935,12 @@ void proxy_deliver_stored(struct str user)
 {
 	struct location_aor aor;
 	char devs[CONFIG_REG_MAX_BINDINGS][LOCATION_URI_MAX + 1];
-	unsigned n = 0;
+	unsigned n = 0, stored = 0;
 
-	if (!px_ctx || location_get(store_loop_txn(px_st), user, loop_wall(), &aor) < 0) {
+	/* Every REGISTER that changed a binding comes here: a user with
+	 * nothing stored (the usual case) costs one look at the store. */
+	if (!px_ctx || msgstore_count(store_loop_txn(px_st), user, loop_wall(), &stored) < 0 ||
+		stored == 0 || location_get(store_loop_txn(px_st), user, loop_wall(), &aor) < 0) {
 		return;
 	}
 	/* Copied: deliver_next reads the store again. */
@@ -1277,7 +1262,7 @@ static void on_request(struct sip_req *r)
 	}
 	/* Leaving the domain (a Route beyond us, or a dialog's far end) is
 	 * for our authenticated users and our own dialogs: no open relay. */
-	may_leave = rp.in_dialog || from_our_user(m);
+	may_leave = rp.in_dialog || r->authenticated;
 	if ((rp.routed || (m->to.tag.len && !sip_endpoint_uri_is_us(&target))) && !may_leave) {
 		px_stats.denied++;
 		sip_endpoint_respond(r, 403, "Relaying Denied", NULL);
@@ -1303,7 +1288,7 @@ static void on_request(struct sip_req *r)
 	}
 	/* 16.5: for another domain, our own users may go through the
 	 * configured outbound proxy (no DNS here). */
-	if (px_lim.have_outbound && from_our_user(m) && !sip_endpoint_uri_is_us(&target)) {
+	if (px_lim.have_outbound && r->authenticated && !sip_endpoint_uri_is_us(&target)) {
 		memset(&peer, 0, sizeof(peer));
 		peer.proto = SIP_PROTO_UDP;
 		peer.addr = px_lim.outbound;

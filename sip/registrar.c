@@ -611,7 +611,7 @@ void registrar_init(struct store *st, const struct registrar_limits *l)
 	 * rate at SIP_MAX_TSX per 32 s. A retransmission is handled again:
 	 * its nonce count is a replay, so it gets a fresh 401 and the client
 	 * whose 200 was lost authenticates once more. */
-	sip_endpoint_set_handler(SIP_REGISTER, on_register, false);
+	sip_endpoint_set_handler(SIP_REGISTER, on_register);
 }
 
 void registrar_set_limits(const struct registrar_limits *l)
@@ -630,7 +630,7 @@ void registrar_tick(uint64_t now_s)
 
 void registrar_fini(void)
 {
-	sip_endpoint_set_handler(SIP_REGISTER, NULL, false);
+	sip_endpoint_set_handler(SIP_REGISTER, NULL);
 	reg_st = NULL;
 }
 

@@ -27,33 +27,7 @@ for t in udp tcp tls; do
 	else
 		proxy="<sip:127.0.0.1:$SIP_PORT;transport=$t>"
 	fi
-	cat >"$home/rc" <<EOF
-[sip]
-sip_port=$sport
-sip_tcp_port=$sport
-sip_tls_port=$((sport + 1))
-default_proxy=0
-register_only_when_network_is_up=0
-verify_server_certs=0
-verify_server_cn=0
-ipv6_enabled=0
-[rtp]
-audio_rtp_port=$rport
-video_rtp_port=$((rport + 2))
-[proxy_0]
-reg_proxy=$proxy
-reg_route=$proxy
-reg_identity="alice" <sip:alice@$DOMAIN>
-reg_expires=300
-reg_sendregister=1
-publish=0
-[auth_info_0]
-username=alice
-userid=alice
-passwd=alicepw
-realm=$DOMAIN
-domain=$DOMAIN
-EOF
+	linphone_rc "$home/rc" "$sport" "$sport" $((sport + 1)) "$rport" "$proxy"
 	mkfifo "$home/in"
 	exec 7<>"$home/in" # read-write: opening it does not wait for a reader
 	HOME=$home spawn "linphone-$t" 40 stdbuf -oL linphonec -c "$home/rc" -d 0 <"$home/in"

@@ -143,31 +143,7 @@ done
 home=$tmp/linphone
 mkdir -p "$home/.local/share/linphone"
 sport=$(free_port 2) rport=$(free_port 4)
-cat >"$home/rc" <<EOF
-[sip]
-sip_port=$sport
-sip_tcp_port=-1
-sip_tls_port=-1
-default_proxy=0
-register_only_when_network_is_up=0
-ipv6_enabled=0
-[rtp]
-audio_rtp_port=$rport
-video_rtp_port=$((rport + 2))
-[proxy_0]
-reg_proxy=<$OB>
-reg_route=<$OB>
-reg_identity="alice" <sip:alice@$DOMAIN>
-reg_expires=300
-reg_sendregister=1
-publish=0
-[auth_info_0]
-username=alice
-userid=alice
-passwd=alicepw
-realm=$DOMAIN
-domain=$DOMAIN
-EOF
+linphone_rc "$home/rc" "$sport" -1 -1 "$rport" "<$OB>"
 mkfifo "$home/in"
 exec {lfd}<>"$home/in"
 HOME=$home spawn linphone 40 stdbuf -oL linphonec -c "$home/rc" -d 6 -l "$home/log" <"$home/in"

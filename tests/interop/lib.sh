@@ -94,6 +94,36 @@ sys.exit(1)
 EOF
 }
 
+linphone_rc() { # linphone_rc FILE SIP_PORT TCP_PORT TLS_PORT RTP_PORT PROXY: alice's linphonec config
+	cat >"$1" <<EOF
+[sip]
+sip_port=$2
+sip_tcp_port=$3
+sip_tls_port=$4
+default_proxy=0
+register_only_when_network_is_up=0
+verify_server_certs=0
+verify_server_cn=0
+ipv6_enabled=0
+[rtp]
+audio_rtp_port=$5
+video_rtp_port=$(($5 + 2))
+[proxy_0]
+reg_proxy=$6
+reg_route=$6
+reg_identity="alice" <sip:alice@$DOMAIN>
+reg_expires=300
+reg_sendregister=1
+publish=0
+[auth_info_0]
+username=alice
+userid=alice
+passwd=alicepw
+realm=$DOMAIN
+domain=$DOMAIN
+EOF
+}
+
 sb() { "${run[@]}" --data "$tmp/data" "$@"; }
 
 sb_users() { # the domain first: a password is bound to the realm (core/cli.c)
