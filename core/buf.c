@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 void buf_init(struct buf *b, void *mem, size_t cap)
 {
@@ -114,4 +115,23 @@ const char *buf_cstr(struct buf *b)
 		b->err = -ENOSPC;
 	}
 	return NULL;
+}
+
+void buf_put_date(struct buf *b, uint64_t unix_s)
+{
+	static const char days[7][4] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+	static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug",
+		"Sep", "Oct", "Nov", "Dec" };
+	time_t t = (time_t)unix_s;
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) || tm.tm_wday < 0 || tm.tm_wday > 6 || tm.tm_mon < 0 ||
+		tm.tm_mon > 11) {
+		if (!b->err) {
+			b->err = -EINVAL;
+		}
+		return;
+	}
+	buf_printf(b, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday], tm.tm_mday,
+		months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }

@@ -26,6 +26,10 @@ void buf_put_char(struct buf *b, char c);
 /* Decimal text. */
 void buf_put_u64(struct buf *b, uint64_t v);
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The rfc1123-date of RFC 2616 3.3.1 (SIP's Date, RFC 3261 20.17; HTTP's):
+ * "Sun, 06 Nov 1994 08:49:37 GMT", always GMT and English whatever the
+ * locale. A time gmtime cannot take sets -EINVAL. */
+void buf_put_date(struct buf *b, uint64_t unix_s);
 /* Binary, big-endian (byte order is fixed so records are portable). */
 void buf_put_be8(struct buf *b, uint8_t v);
 void buf_put_be16(struct buf *b, uint16_t v);

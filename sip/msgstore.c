@@ -4,7 +4,6 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/buf.h"
 #include "core/log.h"
@@ -218,26 +217,6 @@ int msgstore_count(struct store_txn *txn, struct str user, uint64_t now_s, unsig
 	return 0;
 }
 
-/* RFC 3261 20.17: the rfc1123-date form of RFC 2616 3.3.1, always GMT,
- * with English names whatever the locale. */
-static struct str date_make(char *mem, size_t cap, uint64_t now_s)
-{
-	static const char days[7][4] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
-	static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug",
-		"Sep", "Oct", "Nov", "Dec" };
-	time_t t = (time_t)now_s;
-	struct tm tm;
-	int n;
-
-	if (!gmtime_r(&t, &tm) || tm.tm_wday < 0 || tm.tm_wday > 6 || tm.tm_mon < 0 ||
-		tm.tm_mon > 11) {
-		return STR_NULL;
-	}
-	n = snprintf(mem, cap, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday], tm.tm_mday,
-		months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
-	return n > 0 && (size_t)n < cap ? str_make(mem, (size_t)n) : STR_NULL;
-}
-
 int msgstore_put(struct store *st, struct str user, const struct msgstore_msg *m, uint64_t now_s)
 {
 	struct user_scan sc = { .now_s = now_s };
@@ -266,7 +245,10 @@ int msgstore_put(struct store *st, struct str user, const struct msgstore_msg *m
 	scratch = *m;
 	scratch.stored = now_s;
 	if (scratch.date.len == 0) {
-		scratch.date = date_make(date, sizeof(date), now_s);
+		struct buf d;
+		buf_init(&d, date, sizeof(date));
+		buf_put_date(&d, now_s);
+		scratch.date = d.err ? STR_NULL : buf_str(&d);
 	}
 	/* Encoded in full before store_put: m's slices may point into a
 	 * store value. */

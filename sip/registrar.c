@@ -4,7 +4,6 @@
 #include <stdalign.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "autoconf.h"
 #include "core/log.h"
@@ -323,15 +322,12 @@ static unsigned bindings_apply(struct sip_req *r, struct location_aor *aor,
 	return 0;
 }
 
+/* RFC 3261 10.3 step 8. */
 static void put_date(struct buf *b, uint64_t now)
 {
-	char d[40];
-	time_t t = (time_t)now;
-	struct tm tm;
-
-	/* RFC 3261 10.3 step 8 and 20.17: rfc1123-date, always GMT. */
-	strftime(d, sizeof(d), "%a, %d %b %Y %H:%M:%S GMT", gmtime_r(&t, &tm));
-	buf_printf(b, "Date: %s\r\n", d);
+	buf_put_cstr(b, "Date: ");
+	buf_put_date(b, now);
+	buf_put_cstr(b, "\r\n");
 }
 
 /* Step 8: the 200 lists every binding with its remaining time. */

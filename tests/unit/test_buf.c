@@ -58,4 +58,22 @@ static void big_endian(void)
 	CHECK(memcmp(mem, want, sizeof(want)) == 0);
 }
 
-UNIT_SUITE(buf, UNIT_TEST(puts_and_sticky_error), UNIT_TEST(numbers), UNIT_TEST(big_endian));
+/* RFC 2616 3.3.1's own example, and the start of the epoch. */
+static void date(void)
+{
+	char mem[64];
+	struct buf b;
+
+	buf_init(&b, mem, sizeof(mem));
+	buf_put_date(&b, 784111777);
+	CHECK(str_eq(buf_str(&b), STR("Sun, 06 Nov 1994 08:49:37 GMT")));
+	buf_init(&b, mem, sizeof(mem));
+	buf_put_date(&b, 0);
+	CHECK(str_eq(buf_str(&b), STR("Thu, 01 Jan 1970 00:00:00 GMT")));
+	buf_init(&b, mem, 10);
+	buf_put_date(&b, 0);
+	CHECK(b.err != 0);
+}
+
+UNIT_SUITE(buf, UNIT_TEST(date), UNIT_TEST(puts_and_sticky_error), UNIT_TEST(numbers),
+	UNIT_TEST(big_endian));
